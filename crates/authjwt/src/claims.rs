@@ -1,0 +1,339 @@
+//! A verified token: its JOSE header and its claims, with typed accessors.
+
+use std::fmt;
+use std::sync::OnceLock;
+
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use crate::Algorithm;
+use crate::config::TokenType;
+
+/// A JSON object, with members in the order they were written.
+pub type JsonObject = Map<String, Value>;
+
+/// Parses JSON already checked to be one object without repeated names; the fallback is
+/// never taken.
+fn object_of(json: &str) -> JsonObject {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// The `sub` claim: a string or an integer, keeping its JSON type.
+///
+/// ```
+/// use authjwt::Subject;
+///
+/// assert_eq!(Subject::from("test").to_string(), "test");
+/// assert_eq!(Subject::from(42).to_string(), "42");
+/// assert_eq!(serde_json::to_string(&Subject::from(42)).unwrap(), "42");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Subject {
+    /// A string subject (a username, say).
+    String(String),
+    /// An integer subject (a database id, say).
+    Integer(i64),
+}
+
+impl Subject {
+    /// The subject if it is a string.
+    #[must_use]
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Self::String(text) => Some(text),
+            Self::Integer(_) => None,
+        }
+    }
+
+    /// The subject if it is an integer.
+    #[must_use]
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Self::String(_) => None,
+            Self::Integer(number) => Some(*number),
+        }
+    }
+
+    pub(crate) fn to_value(&self) -> Value {
+        match self {
+            Self::String(text) => Value::from(text.as_str()),
+            Self::Integer(number) => Value::from(*number),
+        }
+    }
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::String(text) => f.write_str(text),
+            Self::Integer(number) => number.fmt(f),
+        }
+    }
+}
+
+impl Serialize for Subject {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::String(text) => serializer.serialize_str(text),
+            Self::Integer(number) => serializer.serialize_i64(*number),
+        }
+    }
+}
+
+impl From<&str> for Subject {
+    fn from(text: &str) -> Self {
+        Self::String(text.to_owned())
+    }
+}
+
+impl From<String> for Subject {
+    fn from(text: String) -> Self {
+        Self::String(text)
+    }
+}
+
+impl From<&String> for Subject {
+    fn from(text: &String) -> Self {
+        Self::String(text.clone())
+    }
+}
+
+impl From<i64> for Subject {
+    fn from(number: i64) -> Self {
+        Self::Integer(number)
+    }
+}
+
+impl From<i32> for Subject {
+    fn from(number: i32) -> Self {
+        Self::Integer(number.into())
+    }
+}
+
+impl From<u32> for Subject {
+    fn from(number: u32) -> Self {
+        Self::Integer(number.into())
+    }
+}
+
+/// The `type` claim as found in a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ClaimedType {
+    Absent,
+    Known(TokenType),
+    /// Any other value: another string, or not a string at all.
+    Other,
+}
+
+/// The claims of a verified token.
+///
+/// The registered claims are typed; every claim, user claims included, is available as JSON
+/// through [`as_map`](Self::as_map) and [`get`](Self::get). Serializes as the JSON object.
+#[derive(Clone)]
+pub struct Claims {
+    json: String,
+    map: OnceLock<JsonObject>,
+    pub(crate) subject: Option<Subject>,
+    pub(crate) jti: Option<String>,
+    pub(crate) csrf: Option<String>,
+    pub(crate) token_type: ClaimedType,
+    pub(crate) fresh: bool,
+    pub(crate) issued_at: Option<i64>,
+    pub(crate) not_before: Option<i64>,
+    pub(crate) expires_at: Option<i64>,
+}
+
+impl Claims {
+    pub(crate) fn new(json: String) -> Self {
+        Self {
+            json,
+            map: OnceLock::new(),
+            subject: None,
+            jti: None,
+            csrf: None,
+            token_type: ClaimedType::Absent,
+            fresh: false,
+            issued_at: None,
+            not_before: None,
+            expires_at: None,
+        }
+    }
+
+    /// Every claim, in token order (the original's `get_raw_jwt()`).
+    pub fn as_map(&self) -> &JsonObject {
+        self.map.get_or_init(|| object_of(&self.json))
+    }
+
+    /// One claim by name.
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.as_map().get(name)
+    }
+
+    /// The payload JSON exactly as it was signed.
+    #[must_use]
+    pub fn json(&self) -> &str {
+        &self.json
+    }
+
+    /// `sub`, keeping its JSON type (the original's `get_jwt_subject()`).
+    #[must_use]
+    pub fn subject(&self) -> Option<&Subject> {
+        self.subject.as_ref()
+    }
+
+    /// `jti`, the token's unique id (the original's `get_jti()`).
+    #[must_use]
+    pub fn jti(&self) -> Option<&str> {
+        self.jti.as_deref()
+    }
+
+    /// `csrf`, the double-submit value, present when cookies and CSRF protection are on.
+    #[must_use]
+    pub fn csrf(&self) -> Option<&str> {
+        self.csrf.as_deref()
+    }
+
+    /// `type`, if it is `access` or `refresh`.
+    #[must_use]
+    pub fn token_type(&self) -> Option<TokenType> {
+        match self.token_type {
+            ClaimedType::Known(token_type) => Some(token_type),
+            ClaimedType::Absent | ClaimedType::Other => None,
+        }
+    }
+
+    /// Whether `fresh` is JSON `true`; any other value, or none, is not fresh.
+    #[must_use]
+    pub fn is_fresh(&self) -> bool {
+        self.fresh
+    }
+
+    /// `iat`, in seconds since the epoch (fractions truncated).
+    #[must_use]
+    pub fn issued_at(&self) -> Option<i64> {
+        self.issued_at
+    }
+
+    /// `nbf`, in seconds since the epoch (fractions truncated).
+    #[must_use]
+    pub fn not_before(&self) -> Option<i64> {
+        self.not_before
+    }
+
+    /// `exp`, in seconds since the epoch (fractions truncated); `None` for a token that
+    /// never expires.
+    #[must_use]
+    pub fn expires_at(&self) -> Option<i64> {
+        self.expires_at
+    }
+}
+
+impl fmt::Debug for Claims {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Claims")
+            .field("subject", &self.subject)
+            .field("jti", &self.jti)
+            .field("token_type", &self.token_type)
+            .field("fresh", &self.fresh)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Serialize for Claims {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.as_map().serialize(serializer)
+    }
+}
+
+/// The JOSE header of a verified token.
+#[derive(Clone)]
+pub struct Header {
+    json: String,
+    map: OnceLock<JsonObject>,
+    algorithm: Algorithm,
+    key_id: Option<String>,
+}
+
+impl Header {
+    pub(crate) fn new(json: String, algorithm: Algorithm, key_id: Option<String>) -> Self {
+        Self {
+            json,
+            map: OnceLock::new(),
+            algorithm,
+            key_id,
+        }
+    }
+
+    /// Every header parameter, in token order (the original's
+    /// `get_unverified_jwt_headers()`).
+    pub fn as_map(&self) -> &JsonObject {
+        self.map.get_or_init(|| object_of(&self.json))
+    }
+
+    /// One header parameter by name.
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.as_map().get(name)
+    }
+
+    /// The algorithm the token was verified with.
+    #[must_use]
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// `kid`, if present.
+    #[must_use]
+    pub fn key_id(&self) -> Option<&str> {
+        self.key_id.as_deref()
+    }
+}
+
+impl fmt::Debug for Header {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Header")
+            .field("algorithm", &self.algorithm)
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Serialize for Header {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.as_map().serialize(serializer)
+    }
+}
+
+/// A token whose signature and claims passed verification.
+#[derive(Debug, Clone)]
+pub struct VerifiedToken {
+    header: Header,
+    claims: Claims,
+}
+
+impl VerifiedToken {
+    pub(crate) fn new(header: Header, claims: Claims) -> Self {
+        Self { header, claims }
+    }
+
+    /// The JOSE header.
+    #[must_use]
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The claims.
+    #[must_use]
+    pub fn claims(&self) -> &Claims {
+        &self.claims
+    }
+
+    /// The claims, by value.
+    #[must_use]
+    pub fn into_claims(self) -> Claims {
+        self.claims
+    }
+}

@@ -1,0 +1,441 @@
+//! Compact JWS: splitting, strict base64url, and strict JSON.
+//!
+//! The stages and their messages follow PyJWT 1.7.1's `_load` (what fastapi-jwt-auth's
+//! "unverified header" step runs), made strict:
+//!
+//! * the size cap is checked before anything else, and splitting allocates nothing;
+//! * base64url must be unpadded, from the URL-safe alphabet, with canonical trailing bits;
+//! * header and payload must be UTF-8 JSON objects, with no member name repeated at any depth
+//!   and nothing after the object;
+//! * the header may not carry `crit`, `b64`, JWE's `enc`/`zip`, or a nested token's `cty`.
+//!
+//! Header and payload are read in one pass each into the few typed fields verification needs;
+//! the full JSON maps are only built when an application asks for them.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use crate::Algorithm;
+use crate::error::InvalidHeader;
+
+/// Base64url without padding; the engine refuses padding and non-canonical trailing bits.
+pub(crate) fn b64_encode(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn b64_decode(segment: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(segment).ok()
+}
+
+/// A token taken apart, before its signature is checked.
+pub(crate) struct Parts<'a> {
+    /// `header.payload`, exactly as received: what the signature covers.
+    pub(crate) signing_input: &'a str,
+    pub(crate) header: HeaderFields,
+    pub(crate) header_json: String,
+    pub(crate) payload: Vec<u8>,
+    pub(crate) signature: Vec<u8>,
+}
+
+/// Splits and decodes a compact token, in PyJWT's order and with its messages.
+pub(crate) fn split(token: &str, max_len: usize) -> Result<Parts<'_>, InvalidHeader> {
+    if token.len() > max_len {
+        return Err(InvalidHeader::TokenTooLarge { limit: max_len });
+    }
+    // PyJWT splits off the signature at the last dot, then the header at the first, so a
+    // token with more than three segments fails on its payload ("Invalid payload padding").
+    let (signing_input, signature) = token
+        .rsplit_once('.')
+        .ok_or(InvalidHeader::NotEnoughSegments)?;
+    let (header_segment, payload_segment) = signing_input
+        .split_once('.')
+        .ok_or(InvalidHeader::NotEnoughSegments)?;
+
+    let header_bytes = b64_decode(header_segment).ok_or(InvalidHeader::InvalidHeaderPadding)?;
+    let header_json = String::from_utf8(header_bytes).map_err(|_| {
+        InvalidHeader::InvalidHeaderString("the header is not valid UTF-8".to_owned())
+    })?;
+    let header = parse_header(&header_json)?;
+    let payload = b64_decode(payload_segment).ok_or(InvalidHeader::InvalidPayloadPadding)?;
+    let signature = b64_decode(signature).ok_or(InvalidHeader::InvalidCryptoPadding)?;
+
+    if header.kid_not_string {
+        return Err(InvalidHeader::KidNotString);
+    }
+    if let Some(parameter) = header.unsupported {
+        return Err(InvalidHeader::UnsupportedParameter(parameter));
+    }
+    Ok(Parts {
+        signing_input,
+        header,
+        header_json,
+        payload,
+        signature,
+    })
+}
+
+/// Why a JSON document was refused: not JSON at all, or JSON but not an object.
+pub(crate) enum JsonObjectError {
+    Syntax(String),
+    NotAnObject,
+}
+
+impl fmt::Display for JsonObjectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Syntax(detail) => f.write_str(detail),
+            Self::NotAnObject => f.write_str("must be a json object"),
+        }
+    }
+}
+
+/// Reads a JSON object with `visitor`. Like Python's `json.loads` followed by an
+/// `isinstance(..., Mapping)` check, a syntax error wins over "not an object".
+pub(crate) fn read_object<'de, V: Visitor<'de>>(
+    json: &'de [u8],
+    visitor: V,
+) -> Result<V::Value, JsonObjectError> {
+    let starts_with_brace = json
+        .iter()
+        .find(|byte| !byte.is_ascii_whitespace())
+        .is_some_and(|byte| *byte == b'{');
+    if !starts_with_brace {
+        let mut deserializer = serde_json::Deserializer::from_slice(json);
+        return match StrictIgnore
+            .deserialize(&mut deserializer)
+            .and_then(|()| deserializer.end())
+        {
+            Ok(()) => Err(JsonObjectError::NotAnObject),
+            Err(err) => Err(JsonObjectError::Syntax(err.to_string())),
+        };
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    let value = deserializer
+        .deserialize_map(visitor)
+        .map_err(|err| JsonObjectError::Syntax(err.to_string()))?;
+    deserializer
+        .end()
+        .map_err(|err| JsonObjectError::Syntax(err.to_string()))?;
+    Ok(value)
+}
+
+/// The header members verification looks at.
+#[derive(Default)]
+pub(crate) struct HeaderFields {
+    /// `alg`, if it is a string naming a known algorithm.
+    pub(crate) algorithm: Option<Algorithm>,
+    pub(crate) kid: Option<String>,
+    kid_not_string: bool,
+    unsupported: Option<&'static str>,
+}
+
+fn parse_header(json: &str) -> Result<HeaderFields, InvalidHeader> {
+    read_object(json.as_bytes(), HeaderVisitor)
+        .map_err(|err| InvalidHeader::InvalidHeaderString(err.to_string()))
+}
+
+/// The reason a header member makes a token unsupported, if it does. Shared with token
+/// creation, so authjwt never writes a header it would refuse to read.
+pub(crate) fn unsupported_header(name: &str, value: &Scalar) -> Option<&'static str> {
+    match name {
+        "crit" => Some("crit"),
+        "b64" => Some("b64"),
+        "enc" => Some("enc"),
+        "zip" => Some("zip"),
+        "cty" if matches!(value, Scalar::Str(content) if content.eq_ignore_ascii_case("JWT")) => {
+            Some("cty")
+        }
+        _ => None,
+    }
+}
+
+struct HeaderVisitor;
+
+impl<'de> Visitor<'de> for HeaderVisitor {
+    type Value = HeaderFields;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut fields = HeaderFields::default();
+        let mut names = MemberNames::default();
+        while let Some(name) = map.next_key_seed(MemberName)? {
+            names.insert(name.clone())?;
+            let value = map.next_value::<Scalar>()?;
+            if fields.unsupported.is_none() {
+                fields.unsupported = unsupported_header(&name, &value);
+            }
+            match name.as_ref() {
+                "alg" => {
+                    fields.algorithm = match &value {
+                        Scalar::Str(text) => Algorithm::from_header(text),
+                        _ => None,
+                    };
+                }
+                "kid" => match value {
+                    Scalar::Str(text) => fields.kid = Some(text),
+                    _ => fields.kid_not_string = true,
+                },
+                _ => {}
+            }
+        }
+        Ok(fields)
+    }
+}
+
+/// The payload members verification looks at, still untyped: typing errors are reported
+/// after the signature check, in PyJWT's order, not while parsing.
+#[derive(Default)]
+pub(crate) struct PayloadFields {
+    pub(crate) sub: Scalar,
+    pub(crate) iat: Scalar,
+    pub(crate) nbf: Scalar,
+    pub(crate) exp: Scalar,
+    pub(crate) iss: Scalar,
+    pub(crate) aud: Scalar,
+    pub(crate) token_type: Scalar,
+    pub(crate) fresh: Scalar,
+    pub(crate) jti: Scalar,
+    pub(crate) csrf: Scalar,
+}
+
+pub(crate) fn parse_payload(json: &[u8]) -> Result<PayloadFields, JsonObjectError> {
+    read_object(json, PayloadVisitor)
+}
+
+struct PayloadVisitor;
+
+impl<'de> Visitor<'de> for PayloadVisitor {
+    type Value = PayloadFields;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut fields = PayloadFields::default();
+        let mut names = MemberNames::default();
+        while let Some(name) = map.next_key_seed(MemberName)? {
+            names.insert(name.clone())?;
+            let slot = match name.as_ref() {
+                "sub" => &mut fields.sub,
+                "iat" => &mut fields.iat,
+                "nbf" => &mut fields.nbf,
+                "exp" => &mut fields.exp,
+                "iss" => &mut fields.iss,
+                "aud" => &mut fields.aud,
+                "type" => &mut fields.token_type,
+                "fresh" => &mut fields.fresh,
+                "jti" => &mut fields.jti,
+                "csrf" => &mut fields.csrf,
+                _ => {
+                    map.next_value_seed(StrictIgnore)?;
+                    continue;
+                }
+            };
+            *slot = map.next_value()?;
+        }
+        Ok(fields)
+    }
+}
+
+/// A JSON value reduced to what claim checks need. Nested objects are still walked, so
+/// repeated member names are refused everywhere.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) enum Scalar {
+    /// The member is not there.
+    #[default]
+    Absent,
+    Str(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    /// An array made only of strings.
+    Strings(Vec<String>),
+    /// `null`, another array or an object, or an integer beyond `i64`.
+    Other,
+}
+
+impl<'de> de::Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}
+
+struct ScalarVisitor;
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Scalar;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Scalar, E> {
+        Ok(Scalar::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Scalar, E> {
+        Ok(Scalar::Int(value))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Scalar, E> {
+        Ok(i64::try_from(value).map_or(Scalar::Other, Scalar::Int))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Scalar, E> {
+        Ok(Scalar::Float(value))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Scalar, E> {
+        Ok(Scalar::Str(value.to_owned()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Scalar, E> {
+        Ok(Scalar::Str(value))
+    }
+
+    fn visit_unit<E>(self) -> Result<Scalar, E> {
+        Ok(Scalar::Other)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
+        let mut strings = Some(Vec::new());
+        while let Some(element) = seq.next_element::<Scalar>()? {
+            strings = match (strings, element) {
+                (Some(mut collected), Scalar::Str(text)) => {
+                    collected.push(text);
+                    Some(collected)
+                }
+                _ => None,
+            };
+        }
+        Ok(strings.map_or(Scalar::Other, Scalar::Strings))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Scalar, A::Error> {
+        StrictIgnore.visit_map(map)?;
+        Ok(Scalar::Other)
+    }
+}
+
+/// Walks and discards any JSON value, refusing repeated member names at every depth.
+pub(crate) struct StrictIgnore;
+
+impl<'de> DeserializeSeed<'de> for StrictIgnore {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrictIgnore {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(StrictIgnore)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut names = MemberNames::default();
+        while let Some(name) = map.next_key_seed(MemberName)? {
+            names.insert(name.clone())?;
+            map.next_value_seed(StrictIgnore)?;
+        }
+        Ok(())
+    }
+}
+
+/// A member name, borrowed from the input unless it contained escapes.
+struct MemberName;
+
+impl<'de> DeserializeSeed<'de> for MemberName {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MemberName {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E>(self, name: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(name))
+    }
+
+    fn visit_str<E>(self, name: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(name.to_owned()))
+    }
+}
+
+/// The names seen in one object. A short list while small; a hash set beyond that, so
+/// thousands of members cost linear time, not quadratic.
+#[derive(Default)]
+struct MemberNames<'de> {
+    few: Vec<Cow<'de, str>>,
+    many: HashSet<Cow<'de, str>>,
+}
+
+const FEW_MEMBERS: usize = 16;
+
+impl<'de> MemberNames<'de> {
+    fn insert<E: de::Error>(&mut self, name: Cow<'de, str>) -> Result<(), E> {
+        let repeated = if self.many.is_empty() && self.few.len() < FEW_MEMBERS {
+            let repeated = self.few.contains(&name);
+            self.few.push(name);
+            repeated
+        } else {
+            if self.many.is_empty() {
+                self.many.extend(self.few.drain(..));
+            }
+            !self.many.insert(name)
+        };
+        if repeated {
+            Err(E::custom("duplicate member name"))
+        } else {
+            Ok(())
+        }
+    }
+}

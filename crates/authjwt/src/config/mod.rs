@@ -1,0 +1,681 @@
+//! Configuration: every `authjwt_*` setting, validated once, with the keys parsed.
+//!
+//! There are three ways in, all ending in [`AuthJwtConfigBuilder::build`], which checks every
+//! setting and parses the keys before the first request:
+//!
+//! * the builder: [`AuthJwtConfig::builder`];
+//! * serde: [`AuthJwtConfigBuilder`] deserializes from any format (TOML, JSON, ...), accepting
+//!   each setting's name with or without the `authjwt_` prefix;
+//! * the environment: [`AuthJwtConfigBuilder::apply_env`] reads `AUTHJWT_<NAME>` variables.
+//!
+//! ```
+//! use authjwt::{AuthJwtConfig, TokenLocation};
+//!
+//! let config = AuthJwtConfig::builder()
+//!     .secret_key("a-random-secret-of-at-least-32-bytes")
+//!     .token_location([TokenLocation::Headers, TokenLocation::Cookies])
+//!     .build()?;
+//! assert!(config.settings().cookie_csrf_protect);
+//!
+//! // The same from JSON; serde does not validate, `build` does.
+//! let config: AuthJwtConfig = serde_json::from_str::<authjwt::AuthJwtConfigBuilder>(
+//!     r#"{"authjwt_secret_key": "a-random-secret-of-at-least-32-bytes", "cookie_samesite": "lax"}"#,
+//! )?
+//! .build()?;
+//! assert_eq!(config.settings().cookie_samesite, Some(authjwt::SameSite::Lax));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod env;
+mod settings;
+mod types;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+pub use self::settings::Settings;
+pub use self::types::{HttpMethod, SameSite, TokenLocation, TokenType};
+use crate::Algorithm;
+use crate::clock::{Clock, SystemClock};
+use crate::keys::{KeyMaterial, KeyRing};
+use crate::revocation::RevocationStore;
+
+/// A configuration that failed validation. Each variant names the setting at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A setting's value is refused: one the original rejects (with its message), or one it
+    /// accepted and then misbehaved on.
+    InvalidValue {
+        /// The setting, as `authjwt_<name>`.
+        setting: &'static str,
+        /// Why it is refused.
+        message: String,
+    },
+    /// A configured algorithm has no key: the original's `RuntimeError`, raised here at
+    /// start-up instead of on the first request.
+    MissingKey {
+        /// `authjwt_secret_key` or `authjwt_public_key`.
+        setting: &'static str,
+        /// The algorithm that needs it.
+        algorithm: Algorithm,
+    },
+    /// A key cannot be parsed, or is of a family the algorithm cannot use.
+    InvalidKey {
+        /// `authjwt_private_key` or `authjwt_public_key`.
+        setting: &'static str,
+        /// Why it is refused.
+        message: String,
+    },
+    /// The HMAC secret is shorter than the hash (RFC 7518 §3.2). Set `allow_weak_secret` to
+    /// accept it anyway.
+    WeakSecret {
+        /// The HMAC algorithm.
+        algorithm: Algorithm,
+        /// The bytes it needs.
+        min_len: usize,
+        /// The bytes the secret has.
+        len: usize,
+    },
+    /// `authjwt_denylist_enabled` is on but no revocation store was given.
+    MissingRevocationStore,
+    /// An `AUTHJWT_*` environment variable that names no setting.
+    UnknownSetting(String),
+}
+
+impl ConfigError {
+    /// The setting at fault, as `authjwt_<name>` (or the unknown variable's name).
+    #[must_use]
+    pub fn setting(&self) -> &str {
+        match self {
+            Self::InvalidValue { setting, .. }
+            | Self::MissingKey { setting, .. }
+            | Self::InvalidKey { setting, .. } => setting,
+            Self::WeakSecret { .. } => "authjwt_secret_key",
+            Self::MissingRevocationStore => "authjwt_denylist_enabled",
+            Self::UnknownSetting(name) => name,
+        }
+    }
+
+    fn invalid(setting: &'static str, message: impl Into<String>) -> Self {
+        Self::InvalidValue {
+            setting,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidValue { setting, message } | Self::InvalidKey { setting, message } => {
+                write!(f, "{setting}: {message}")
+            }
+            Self::MissingKey { setting, algorithm } => {
+                let kind = if algorithm.is_symmetric() {
+                    "symmetric"
+                } else {
+                    "asymmetric"
+                };
+                write!(
+                    f,
+                    "{setting} must be set when using {kind} algorithm {algorithm}"
+                )
+            }
+            Self::WeakSecret {
+                algorithm,
+                min_len,
+                len,
+            } => write!(
+                f,
+                "authjwt_secret_key: {algorithm} needs a secret of at least {min_len} bytes \
+                 (RFC 7518 section 3.2), this one has {len}; use a random secret, or set \
+                 authjwt_allow_weak_secret to accept it"
+            ),
+            Self::MissingRevocationStore => f.write_str(
+                "authjwt_denylist_enabled: the denylist is enabled but no revocation store \
+                 was configured",
+            ),
+            Self::UnknownSetting(name) => write!(f, "{name}: unknown setting"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The validated configuration: settings, parsed keys, revocation store and clock.
+///
+/// Cheap to clone (one reference count); share one per application, for instance as axum
+/// state. It is built once, by [`AuthJwtConfigBuilder::build`], and never changes.
+#[derive(Clone)]
+pub struct AuthJwtConfig {
+    inner: Arc<ConfigInner>,
+}
+
+struct ConfigInner {
+    settings: Settings,
+    keys: KeyRing,
+    revocation_store: Option<Arc<dyn RevocationStore>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for AuthJwtConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthJwtConfig")
+            .field("settings", &self.inner.settings)
+            .field("keys", &self.inner.keys)
+            .field("revocation_store", &self.inner.revocation_store.is_some())
+            .field("clock", &self.inner.clock)
+            .finish()
+    }
+}
+
+impl AuthJwtConfig {
+    /// A builder starting from the original's defaults.
+    pub fn builder() -> AuthJwtConfigBuilder {
+        AuthJwtConfigBuilder::default()
+    }
+
+    /// Builds a configuration from the process's `AUTHJWT_*` environment variables alone.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming the first invalid setting.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::builder().apply_env(std::env::vars_os())?.build()
+    }
+
+    /// The validated settings.
+    #[must_use]
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// The clock expiry is measured against.
+    #[must_use]
+    pub fn clock(&self) -> &dyn Clock {
+        self.inner.clock.as_ref()
+    }
+
+    /// The revocation store, if one was configured.
+    #[must_use]
+    pub fn revocation_store(&self) -> Option<&dyn RevocationStore> {
+        self.inner.revocation_store.as_deref()
+    }
+
+    pub(crate) fn keys(&self) -> &KeyRing {
+        &self.inner.keys
+    }
+
+    /// The leeway in whole seconds.
+    pub(crate) fn leeway_secs(&self) -> i64 {
+        i64::try_from(self.inner.settings.decode_leeway.as_secs()).unwrap_or(i64::MAX)
+    }
+}
+
+/// Builds an [`AuthJwtConfig`]; every check runs in [`build`](Self::build).
+///
+/// Setters take typed values; serde and [`apply_env`](Self::apply_env) take the original's
+/// spellings. A setter called twice keeps the last value.
+#[derive(Clone, Default)]
+#[must_use]
+pub struct AuthJwtConfigBuilder {
+    settings: Settings,
+    revocation_store: Option<Arc<dyn RevocationStore>>,
+    clock: Option<Arc<dyn Clock>>,
+}
+
+impl fmt::Debug for AuthJwtConfigBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthJwtConfigBuilder")
+            .field("settings", &self.settings)
+            .field("revocation_store", &self.revocation_store.is_some())
+            .field("clock", &self.clock)
+            .finish()
+    }
+}
+
+impl<'de> Deserialize<'de> for AuthJwtConfigBuilder {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Self {
+            settings: Settings::deserialize(deserializer)?,
+            ..Self::default()
+        })
+    }
+}
+
+macro_rules! string_setters {
+    ($($(#[$doc:meta])* $name:ident;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(mut self, value: impl Into<String>) -> Self {
+                self.settings.$name = value.into();
+                self
+            }
+        )*
+    };
+}
+
+impl AuthJwtConfigBuilder {
+    /// `authjwt_token_location`: where tokens are read from. Default headers only.
+    pub fn token_location(mut self, locations: impl IntoIterator<Item = TokenLocation>) -> Self {
+        self.settings.token_location = locations.into_iter().collect();
+        self
+    }
+
+    /// `authjwt_secret_key`: the HMAC secret. Surrounding whitespace is stripped, as the
+    /// original does.
+    pub fn secret_key(mut self, secret: impl Into<String>) -> Self {
+        self.settings.secret_key = Some(secret.into().trim().as_bytes().to_vec());
+        self
+    }
+
+    /// `authjwt_secret_key` as raw bytes, for secrets that are not text. Used as given.
+    pub fn secret_key_bytes(mut self, secret: impl Into<Vec<u8>>) -> Self {
+        self.settings.secret_key = Some(secret.into());
+        self
+    }
+
+    /// `authjwt_public_key`: PEM (`PUBLIC KEY` or `RSA PUBLIC KEY`) for verifying asymmetric
+    /// algorithms. Without it, the private key's public half verifies.
+    pub fn public_key(mut self, pem: impl Into<String>) -> Self {
+        self.settings.public_key = Some(pem.into());
+        self
+    }
+
+    /// `authjwt_private_key`: PEM (PKCS#8, PKCS#1 RSA or SEC1 EC) for signing with asymmetric
+    /// algorithms.
+    pub fn private_key(mut self, pem: impl Into<String>) -> Self {
+        self.settings.private_key = Some(pem.into());
+        self
+    }
+
+    /// `authjwt_algorithm`: the signing algorithm. Default HS256.
+    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
+        self.settings.algorithm = algorithm;
+        self
+    }
+
+    /// `authjwt_decode_algorithms`: the algorithms tokens may use. Default: the signing
+    /// algorithm alone.
+    pub fn decode_algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
+        self.settings.decode_algorithms = Some(algorithms.into_iter().collect());
+        self
+    }
+
+    /// `authjwt_decode_leeway`: clock skew allowed on `exp` and `nbf`, in whole seconds.
+    /// Default zero.
+    pub fn decode_leeway(mut self, leeway: Duration) -> Self {
+        self.settings.decode_leeway = leeway;
+        self
+    }
+
+    /// `authjwt_encode_issuer`: the `iss` claim written on access tokens.
+    pub fn encode_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.settings.encode_issuer = Some(issuer.into());
+        self
+    }
+
+    /// `authjwt_decode_issuer`: the `iss` claim access-token checks require.
+    pub fn decode_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.settings.decode_issuer = Some(issuer.into());
+        self
+    }
+
+    /// `authjwt_decode_audience`: the accepted audiences; a token's `aud` must name one.
+    pub fn decode_audience<S: Into<String>>(
+        mut self,
+        audiences: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.settings.decode_audience = Some(audiences.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// `authjwt_access_token_expires`: access token lifetime in whole seconds, `None` for
+    /// tokens without `exp`. Default 15 minutes.
+    pub fn access_token_expires(mut self, lifetime: Option<Duration>) -> Self {
+        self.settings.access_token_expires = lifetime;
+        self
+    }
+
+    /// `authjwt_refresh_token_expires`: refresh token lifetime in whole seconds, `None` for
+    /// tokens without `exp`. Default 30 days.
+    pub fn refresh_token_expires(mut self, lifetime: Option<Duration>) -> Self {
+        self.settings.refresh_token_expires = lifetime;
+        self
+    }
+
+    /// `authjwt_denylist_enabled`: consult the revocation store. Needs
+    /// [`revocation_store`](Self::revocation_store). Default off.
+    pub fn denylist_enabled(mut self, enabled: bool) -> Self {
+        self.settings.denylist_enabled = enabled;
+        self
+    }
+
+    /// `authjwt_denylist_token_checks`: the token types checked against the store. Default
+    /// both.
+    pub fn denylist_token_checks(mut self, types: impl IntoIterator<Item = TokenType>) -> Self {
+        self.settings.denylist_token_checks = types.into_iter().collect();
+        self
+    }
+
+    /// `authjwt_header_type`: the scheme before the token. Default `Bearer`.
+    pub fn header_type(mut self, header_type: impl Into<String>) -> Self {
+        self.settings.header_type = Some(header_type.into());
+        self
+    }
+
+    /// `authjwt_header_type = None`: the header holds the bare token.
+    pub fn no_header_type(mut self) -> Self {
+        self.settings.header_type = None;
+        self
+    }
+
+    /// `authjwt_cookie_max_age`: `Max-Age` of the cookies in whole seconds; `None` makes
+    /// session cookies. Default `None`.
+    pub fn cookie_max_age(mut self, max_age: Option<Duration>) -> Self {
+        self.settings.cookie_max_age = max_age;
+        self
+    }
+
+    /// `authjwt_cookie_domain`: the cookies' `Domain`. Default none.
+    pub fn cookie_domain(mut self, domain: impl Into<String>) -> Self {
+        self.settings.cookie_domain = Some(domain.into());
+        self
+    }
+
+    /// `authjwt_cookie_secure`: mark the cookies `Secure`. Default off.
+    pub fn cookie_secure(mut self, secure: bool) -> Self {
+        self.settings.cookie_secure = secure;
+        self
+    }
+
+    /// `authjwt_cookie_samesite`: the cookies' `SameSite`. Default none.
+    pub fn cookie_samesite(mut self, same_site: Option<SameSite>) -> Self {
+        self.settings.cookie_samesite = same_site;
+        self
+    }
+
+    /// `authjwt_cookie_csrf_protect`: double-submit protection for cookie tokens. Default on.
+    pub fn cookie_csrf_protect(mut self, protect: bool) -> Self {
+        self.settings.cookie_csrf_protect = protect;
+        self
+    }
+
+    /// `authjwt_csrf_methods`: the methods whose requests must carry the CSRF header.
+    /// Default POST, PUT, PATCH and DELETE.
+    pub fn csrf_methods(mut self, methods: impl IntoIterator<Item = HttpMethod>) -> Self {
+        self.settings.csrf_methods = methods.into_iter().collect();
+        self
+    }
+
+    /// `authjwt_allow_weak_secret`: accept an HMAC secret shorter than the hash. Only for
+    /// compatibility with deployments that already use one; never for new ones.
+    pub fn allow_weak_secret(mut self, allow: bool) -> Self {
+        self.settings.allow_weak_secret = allow;
+        self
+    }
+
+    /// `authjwt_max_token_size`: the longest token accepted, in bytes. Default 8192.
+    pub fn max_token_size(mut self, bytes: usize) -> Self {
+        self.settings.max_token_size = bytes;
+        self
+    }
+
+    string_setters! {
+        /// `authjwt_header_name`: the header carrying the token. Default `Authorization`.
+        header_name;
+        /// `authjwt_access_cookie_key`. Default `access_token_cookie`.
+        access_cookie_key;
+        /// `authjwt_refresh_cookie_key`. Default `refresh_token_cookie`.
+        refresh_cookie_key;
+        /// `authjwt_access_cookie_path`. Default `/`.
+        access_cookie_path;
+        /// `authjwt_refresh_cookie_path`. Default `/`.
+        refresh_cookie_path;
+        /// `authjwt_access_csrf_cookie_key`. Default `csrf_access_token`.
+        access_csrf_cookie_key;
+        /// `authjwt_refresh_csrf_cookie_key`. Default `csrf_refresh_token`.
+        refresh_csrf_cookie_key;
+        /// `authjwt_access_csrf_cookie_path`. Default `/`.
+        access_csrf_cookie_path;
+        /// `authjwt_refresh_csrf_cookie_path`. Default `/`.
+        refresh_csrf_cookie_path;
+        /// `authjwt_access_csrf_header_name`. Default `X-CSRF-Token`.
+        access_csrf_header_name;
+        /// `authjwt_refresh_csrf_header_name`. Default `X-CSRF-Token`.
+        refresh_csrf_header_name;
+    }
+
+    /// The revocation store consulted when the denylist is enabled (the original's
+    /// `token_in_denylist_loader`). Pass an `Arc` of the store to keep a handle on it.
+    pub fn revocation_store(mut self, store: impl RevocationStore + 'static) -> Self {
+        self.revocation_store = Some(Arc::new(store));
+        self
+    }
+
+    /// The clock expiry is measured against. Default [`SystemClock`].
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Validates every setting, parses the keys, and returns the configuration.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming the first setting at fault: every value the original
+    /// rejects, an empty or repeated token location, an empty decode allow-list, a missing or
+    /// unparsable key, a weak HMAC secret, `SameSite=none` without `Secure`, header and
+    /// cookie names that cannot appear on the wire, or an enabled denylist without a store.
+    pub fn build(self) -> Result<AuthJwtConfig, ConfigError> {
+        let Self {
+            mut settings,
+            revocation_store,
+            clock,
+        } = self;
+        validate(&mut settings)?;
+        if settings.denylist_enabled && revocation_store.is_none() {
+            return Err(ConfigError::MissingRevocationStore);
+        }
+        let keys = KeyRing::build(
+            &KeyMaterial {
+                secret: settings.secret_key.as_deref(),
+                private_pem: settings.private_key.as_deref(),
+                public_pem: settings.public_key.as_deref(),
+                allow_weak_secret: settings.allow_weak_secret,
+            },
+            settings.algorithm,
+            settings.effective_decode_algorithms(),
+        )?;
+        Ok(AuthJwtConfig {
+            inner: Arc::new(ConfigInner {
+                settings,
+                keys,
+                revocation_store,
+                clock: clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            }),
+        })
+    }
+}
+
+const MIN_LENGTH: &str = "ensure this value has at least 1 characters";
+
+/// Strips surrounding whitespace, as the original does, and refuses what is left empty.
+fn normalize(setting: &'static str, value: &mut String) -> Result<(), ConfigError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(ConfigError::invalid(setting, MIN_LENGTH));
+    }
+    if trimmed.len() != value.len() {
+        *value = trimmed.to_owned();
+    }
+    Ok(())
+}
+
+fn normalize_optional(
+    setting: &'static str,
+    value: &mut Option<String>,
+) -> Result<(), ConfigError> {
+    value
+        .as_mut()
+        .map_or(Ok(()), |value| normalize(setting, value))
+}
+
+/// RFC 9110 `tchar`: what header names and cookie names are made of.
+fn is_token(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte))
+}
+
+/// What a cookie's `Path` or `Domain` may hold: visible ASCII and spaces, no `;`.
+fn is_cookie_attribute(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|byte| (b' '..=b'~').contains(&byte) && byte != b';')
+}
+
+fn validate(settings: &mut Settings) -> Result<(), ConfigError> {
+    if settings.token_location.is_empty() {
+        return Err(ConfigError::invalid(
+            "authjwt_token_location",
+            "at least one token location is required",
+        ));
+    }
+    let locations = &settings.token_location;
+    if (1..locations.len()).any(|i| locations[..i].contains(&locations[i])) {
+        return Err(ConfigError::invalid(
+            "authjwt_token_location",
+            "a token location may be listed once",
+        ));
+    }
+    if settings.secret_key.as_ref().is_some_and(Vec::is_empty) {
+        return Err(ConfigError::invalid("authjwt_secret_key", MIN_LENGTH));
+    }
+    normalize_optional("authjwt_public_key", &mut settings.public_key)?;
+    normalize_optional("authjwt_private_key", &mut settings.private_key)?;
+    if settings
+        .decode_algorithms
+        .as_ref()
+        .is_some_and(Vec::is_empty)
+    {
+        return Err(ConfigError::invalid(
+            "authjwt_decode_algorithms",
+            "at least one algorithm is required",
+        ));
+    }
+    normalize_optional("authjwt_encode_issuer", &mut settings.encode_issuer)?;
+    normalize_optional("authjwt_decode_issuer", &mut settings.decode_issuer)?;
+    if let Some(audiences) = settings.decode_audience.as_mut() {
+        if audiences.is_empty() {
+            return Err(ConfigError::invalid(
+                "authjwt_decode_audience",
+                "at least one audience is required",
+            ));
+        }
+        for audience in audiences {
+            normalize("authjwt_decode_audience", audience)?;
+        }
+    }
+
+    for (setting, value) in [
+        ("authjwt_header_name", &mut settings.header_name),
+        (
+            "authjwt_access_csrf_header_name",
+            &mut settings.access_csrf_header_name,
+        ),
+        (
+            "authjwt_refresh_csrf_header_name",
+            &mut settings.refresh_csrf_header_name,
+        ),
+    ] {
+        normalize(setting, value)?;
+        if !is_token(value) {
+            return Err(ConfigError::invalid(
+                setting,
+                "not a valid HTTP header name",
+            ));
+        }
+    }
+    if let Some(header_type) = settings.header_type.as_mut() {
+        normalize("authjwt_header_type", header_type)?;
+        if !is_token(header_type) {
+            return Err(ConfigError::invalid(
+                "authjwt_header_type",
+                "must be a single word of visible characters",
+            ));
+        }
+    }
+    for (setting, value) in [
+        ("authjwt_access_cookie_key", &mut settings.access_cookie_key),
+        (
+            "authjwt_refresh_cookie_key",
+            &mut settings.refresh_cookie_key,
+        ),
+        (
+            "authjwt_access_csrf_cookie_key",
+            &mut settings.access_csrf_cookie_key,
+        ),
+        (
+            "authjwt_refresh_csrf_cookie_key",
+            &mut settings.refresh_csrf_cookie_key,
+        ),
+    ] {
+        normalize(setting, value)?;
+        if !is_token(value) {
+            return Err(ConfigError::invalid(setting, "not a valid cookie name"));
+        }
+    }
+    for (setting, value) in [
+        (
+            "authjwt_access_cookie_path",
+            &mut settings.access_cookie_path,
+        ),
+        (
+            "authjwt_refresh_cookie_path",
+            &mut settings.refresh_cookie_path,
+        ),
+        (
+            "authjwt_access_csrf_cookie_path",
+            &mut settings.access_csrf_cookie_path,
+        ),
+        (
+            "authjwt_refresh_csrf_cookie_path",
+            &mut settings.refresh_csrf_cookie_path,
+        ),
+    ] {
+        normalize(setting, value)?;
+        if !is_cookie_attribute(value) {
+            return Err(ConfigError::invalid(setting, "not a valid cookie path"));
+        }
+    }
+    normalize_optional("authjwt_cookie_domain", &mut settings.cookie_domain)?;
+    if settings
+        .cookie_domain
+        .as_deref()
+        .is_some_and(|domain| !is_cookie_attribute(domain))
+    {
+        return Err(ConfigError::invalid(
+            "authjwt_cookie_domain",
+            "not a valid cookie domain",
+        ));
+    }
+    if settings.cookie_samesite == Some(SameSite::None) && !settings.cookie_secure {
+        return Err(ConfigError::invalid(
+            "authjwt_cookie_samesite",
+            "'none' requires authjwt_cookie_secure: browsers drop SameSite=None cookies \
+             that are not Secure",
+        ));
+    }
+    if settings.max_token_size == 0 {
+        return Err(ConfigError::invalid(
+            "authjwt_max_token_size",
+            "must be at least 1 byte",
+        ));
+    }
+    Ok(())
+}

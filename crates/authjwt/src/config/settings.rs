@@ -1,0 +1,342 @@
+//! Every setting of fastapi-jwt-auth 0.5.0, with the original's defaults.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+use super::types::{HttpMethod, SameSite, TokenLocation, TokenType};
+use crate::Algorithm;
+
+/// The settings, one field per `authjwt_*` setting of the original (spec §2.2) plus the two
+/// authjwt adds (`allow_weak_secret`, `max_token_size`).
+///
+/// A built [`AuthJwtConfig`](crate::AuthJwtConfig) exposes its validated settings through
+/// [`settings()`](crate::AuthJwtConfig::settings); they are set through
+/// [`AuthJwtConfigBuilder`](crate::AuthJwtConfigBuilder), serde or the environment. The key
+/// material is not readable here.
+///
+/// Serde accepts each name with or without the `authjwt_` prefix and refuses unknown names.
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Settings {
+    /// `authjwt_token_location`: where tokens are read from. Default `["headers"]`.
+    #[serde(alias = "authjwt_token_location")]
+    pub token_location: Vec<TokenLocation>,
+    #[serde(alias = "authjwt_secret_key", deserialize_with = "secret")]
+    pub(crate) secret_key: Option<Vec<u8>>,
+    #[serde(alias = "authjwt_public_key")]
+    pub(crate) public_key: Option<String>,
+    #[serde(alias = "authjwt_private_key")]
+    pub(crate) private_key: Option<String>,
+    /// `authjwt_algorithm`: the signing algorithm. Default `HS256`.
+    #[serde(alias = "authjwt_algorithm")]
+    pub algorithm: Algorithm,
+    /// `authjwt_decode_algorithms`: the algorithms a token may use. Default: `algorithm` alone.
+    #[serde(alias = "authjwt_decode_algorithms")]
+    pub decode_algorithms: Option<Vec<Algorithm>>,
+    /// `authjwt_decode_leeway`: clock skew allowed on `exp` and `nbf`. Default 0 s.
+    #[serde(alias = "authjwt_decode_leeway", deserialize_with = "seconds")]
+    pub decode_leeway: Duration,
+    /// `authjwt_encode_issuer`: the `iss` written on access tokens. Default none.
+    #[serde(alias = "authjwt_encode_issuer")]
+    pub encode_issuer: Option<String>,
+    /// `authjwt_decode_issuer`: the `iss` access-token checks require. Default none.
+    #[serde(alias = "authjwt_decode_issuer")]
+    pub decode_issuer: Option<String>,
+    /// `authjwt_decode_audience`: the audiences accepted; one must be in the token's `aud`.
+    /// Default none, which refuses tokens that carry `aud`.
+    #[serde(alias = "authjwt_decode_audience", deserialize_with = "audience")]
+    pub decode_audience: Option<Vec<String>>,
+    /// `authjwt_access_token_expires`: access token lifetime; `None` writes no `exp`.
+    /// Default 15 minutes.
+    #[serde(
+        alias = "authjwt_access_token_expires",
+        deserialize_with = "access_expiry"
+    )]
+    pub access_token_expires: Option<Duration>,
+    /// `authjwt_refresh_token_expires`: refresh token lifetime; `None` writes no `exp`.
+    /// Default 30 days.
+    #[serde(
+        alias = "authjwt_refresh_token_expires",
+        deserialize_with = "refresh_expiry"
+    )]
+    pub refresh_token_expires: Option<Duration>,
+    /// `authjwt_denylist_enabled`: consult the revocation store. Default `false`.
+    #[serde(alias = "authjwt_denylist_enabled")]
+    pub denylist_enabled: bool,
+    /// `authjwt_denylist_token_checks`: the token types checked against the store. Default
+    /// both.
+    #[serde(alias = "authjwt_denylist_token_checks")]
+    pub denylist_token_checks: Vec<TokenType>,
+    /// `authjwt_header_name`: the header carrying the token. Default `Authorization`.
+    #[serde(alias = "authjwt_header_name")]
+    pub header_name: String,
+    /// `authjwt_header_type`: the scheme before the token; `None` for a bare token. Default
+    /// `Bearer`. Serde and the environment spell `None` as `null` or `"none"`.
+    #[serde(alias = "authjwt_header_type", deserialize_with = "header_type")]
+    pub header_type: Option<String>,
+    /// `authjwt_access_cookie_key`. Default `access_token_cookie`.
+    #[serde(alias = "authjwt_access_cookie_key")]
+    pub access_cookie_key: String,
+    /// `authjwt_refresh_cookie_key`. Default `refresh_token_cookie`.
+    #[serde(alias = "authjwt_refresh_cookie_key")]
+    pub refresh_cookie_key: String,
+    /// `authjwt_access_cookie_path`. Default `/`.
+    #[serde(alias = "authjwt_access_cookie_path")]
+    pub access_cookie_path: String,
+    /// `authjwt_refresh_cookie_path`. Default `/`.
+    #[serde(alias = "authjwt_refresh_cookie_path")]
+    pub refresh_cookie_path: String,
+    /// `authjwt_cookie_max_age`: `Max-Age` of the cookies; `None` makes session cookies.
+    /// Default none.
+    #[serde(
+        alias = "authjwt_cookie_max_age",
+        deserialize_with = "optional_seconds"
+    )]
+    pub cookie_max_age: Option<Duration>,
+    /// `authjwt_cookie_domain`. Default none.
+    #[serde(alias = "authjwt_cookie_domain")]
+    pub cookie_domain: Option<String>,
+    /// `authjwt_cookie_secure`. Default `false`.
+    #[serde(alias = "authjwt_cookie_secure")]
+    pub cookie_secure: bool,
+    /// `authjwt_cookie_samesite`. Default none (no attribute).
+    #[serde(alias = "authjwt_cookie_samesite")]
+    pub cookie_samesite: Option<SameSite>,
+    /// `authjwt_cookie_csrf_protect`: double-submit protection for cookie tokens. Default
+    /// `true`.
+    #[serde(alias = "authjwt_cookie_csrf_protect")]
+    pub cookie_csrf_protect: bool,
+    /// `authjwt_access_csrf_cookie_key`. Default `csrf_access_token`.
+    #[serde(alias = "authjwt_access_csrf_cookie_key")]
+    pub access_csrf_cookie_key: String,
+    /// `authjwt_refresh_csrf_cookie_key`. Default `csrf_refresh_token`.
+    #[serde(alias = "authjwt_refresh_csrf_cookie_key")]
+    pub refresh_csrf_cookie_key: String,
+    /// `authjwt_access_csrf_cookie_path`. Default `/`.
+    #[serde(alias = "authjwt_access_csrf_cookie_path")]
+    pub access_csrf_cookie_path: String,
+    /// `authjwt_refresh_csrf_cookie_path`. Default `/`.
+    #[serde(alias = "authjwt_refresh_csrf_cookie_path")]
+    pub refresh_csrf_cookie_path: String,
+    /// `authjwt_access_csrf_header_name`. Default `X-CSRF-Token`.
+    #[serde(alias = "authjwt_access_csrf_header_name")]
+    pub access_csrf_header_name: String,
+    /// `authjwt_refresh_csrf_header_name`. Default `X-CSRF-Token`.
+    #[serde(alias = "authjwt_refresh_csrf_header_name")]
+    pub refresh_csrf_header_name: String,
+    /// `authjwt_csrf_methods`: the methods whose requests must carry the CSRF header.
+    /// Default POST, PUT, PATCH, DELETE.
+    #[serde(alias = "authjwt_csrf_methods")]
+    pub csrf_methods: Vec<HttpMethod>,
+    /// `authjwt_allow_weak_secret` (new): accept HMAC secrets shorter than the hash
+    /// (RFC 7518 §3.2). Default `false`.
+    #[serde(alias = "authjwt_allow_weak_secret")]
+    pub allow_weak_secret: bool,
+    /// `authjwt_max_token_size` (new): longest token accepted, in bytes, checked before any
+    /// decoding. Default 8192.
+    #[serde(alias = "authjwt_max_token_size")]
+    pub max_token_size: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            token_location: vec![TokenLocation::Headers],
+            secret_key: None,
+            public_key: None,
+            private_key: None,
+            algorithm: Algorithm::HS256,
+            decode_algorithms: None,
+            decode_leeway: Duration::ZERO,
+            encode_issuer: None,
+            decode_issuer: None,
+            decode_audience: None,
+            access_token_expires: Some(Duration::from_secs(15 * 60)),
+            refresh_token_expires: Some(Duration::from_secs(30 * 24 * 60 * 60)),
+            denylist_enabled: false,
+            denylist_token_checks: vec![TokenType::Access, TokenType::Refresh],
+            header_name: "Authorization".into(),
+            header_type: Some("Bearer".into()),
+            access_cookie_key: "access_token_cookie".into(),
+            refresh_cookie_key: "refresh_token_cookie".into(),
+            access_cookie_path: "/".into(),
+            refresh_cookie_path: "/".into(),
+            cookie_max_age: None,
+            cookie_domain: None,
+            cookie_secure: false,
+            cookie_samesite: None,
+            cookie_csrf_protect: true,
+            access_csrf_cookie_key: "csrf_access_token".into(),
+            refresh_csrf_cookie_key: "csrf_refresh_token".into(),
+            access_csrf_cookie_path: "/".into(),
+            refresh_csrf_cookie_path: "/".into(),
+            access_csrf_header_name: "X-CSRF-Token".into(),
+            refresh_csrf_header_name: "X-CSRF-Token".into(),
+            csrf_methods: vec![
+                HttpMethod::Post,
+                HttpMethod::Put,
+                HttpMethod::Patch,
+                HttpMethod::Delete,
+            ],
+            allow_weak_secret: false,
+            max_token_size: 8 * 1024,
+        }
+    }
+}
+
+impl Settings {
+    /// The decode allow-list: `decode_algorithms`, or `algorithm` alone.
+    #[must_use]
+    pub fn effective_decode_algorithms(&self) -> &[Algorithm] {
+        self.decode_algorithms
+            .as_deref()
+            .unwrap_or(std::slice::from_ref(&self.algorithm))
+    }
+
+    /// Whether `location` is one of the configured token locations.
+    #[must_use]
+    pub fn has_location(&self, location: TokenLocation) -> bool {
+        self.token_location.contains(&location)
+    }
+
+    /// Whether created tokens carry a `csrf` claim: cookies are a token location and CSRF
+    /// protection is on, whatever way the token is later delivered.
+    #[must_use]
+    pub fn csrf_in_tokens(&self) -> bool {
+        self.cookie_csrf_protect && self.has_location(TokenLocation::Cookies)
+    }
+
+    /// Whether the revocation store is consulted for tokens of this type.
+    #[must_use]
+    pub fn checks_denylist(&self, token_type: TokenType) -> bool {
+        self.denylist_enabled && self.denylist_token_checks.contains(&token_type)
+    }
+
+    /// Whether requests with this method (upper-case) must carry the CSRF header.
+    #[must_use]
+    pub fn is_csrf_method(&self, method: &str) -> bool {
+        self.csrf_methods
+            .iter()
+            .any(|listed| listed.as_str() == method)
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |present: bool| if present { "<redacted>" } else { "None" };
+        f.debug_struct("Settings")
+            .field("token_location", &self.token_location)
+            .field("secret_key", &redacted(self.secret_key.is_some()))
+            .field("public_key", &self.public_key.as_ref().map(|_| "<pem>"))
+            .field("private_key", &redacted(self.private_key.is_some()))
+            .field("algorithm", &self.algorithm)
+            .field("decode_algorithms", &self.decode_algorithms)
+            .field("decode_leeway", &self.decode_leeway)
+            .field("encode_issuer", &self.encode_issuer)
+            .field("decode_issuer", &self.decode_issuer)
+            .field("decode_audience", &self.decode_audience)
+            .field("access_token_expires", &self.access_token_expires)
+            .field("refresh_token_expires", &self.refresh_token_expires)
+            .field("denylist_enabled", &self.denylist_enabled)
+            .field("denylist_token_checks", &self.denylist_token_checks)
+            .field("header_name", &self.header_name)
+            .field("header_type", &self.header_type)
+            .field("access_cookie_key", &self.access_cookie_key)
+            .field("refresh_cookie_key", &self.refresh_cookie_key)
+            .field("access_cookie_path", &self.access_cookie_path)
+            .field("refresh_cookie_path", &self.refresh_cookie_path)
+            .field("cookie_max_age", &self.cookie_max_age)
+            .field("cookie_domain", &self.cookie_domain)
+            .field("cookie_secure", &self.cookie_secure)
+            .field("cookie_samesite", &self.cookie_samesite)
+            .field("cookie_csrf_protect", &self.cookie_csrf_protect)
+            .field("access_csrf_cookie_key", &self.access_csrf_cookie_key)
+            .field("refresh_csrf_cookie_key", &self.refresh_csrf_cookie_key)
+            .field("access_csrf_cookie_path", &self.access_csrf_cookie_path)
+            .field("refresh_csrf_cookie_path", &self.refresh_csrf_cookie_path)
+            .field("access_csrf_header_name", &self.access_csrf_header_name)
+            .field("refresh_csrf_header_name", &self.refresh_csrf_header_name)
+            .field("csrf_methods", &self.csrf_methods)
+            .field("allow_weak_secret", &self.allow_weak_secret)
+            .field("max_token_size", &self.max_token_size)
+            .finish()
+    }
+}
+
+fn secret<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<u8>>, D::Error> {
+    Ok(
+        Option::<String>::deserialize(deserializer)?
+            .map(|secret| secret.trim().as_bytes().to_vec()),
+    )
+}
+
+fn seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    u64::deserialize(deserializer).map(Duration::from_secs)
+}
+
+fn optional_seconds<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Duration>, D::Error> {
+    Ok(Option::<u64>::deserialize(deserializer)?.map(Duration::from_secs))
+}
+
+fn access_expiry<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+    expiry(deserializer, "authjwt_access_token_expires")
+}
+
+fn refresh_expiry<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Duration>, D::Error> {
+    expiry(deserializer, "authjwt_refresh_token_expires")
+}
+
+/// An integer number of seconds, or `false` for "no `exp` claim". `true` is refused with the
+/// original's message.
+fn expiry<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    setting: &str,
+) -> Result<Option<Duration>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Seconds(u64),
+        Flag(bool),
+    }
+    match Raw::deserialize(deserializer) {
+        Ok(Raw::Seconds(seconds)) => Ok(Some(Duration::from_secs(seconds))),
+        Ok(Raw::Flag(false)) => Ok(None),
+        Ok(Raw::Flag(true)) => Err(serde::de::Error::custom(expiry_true_message(setting))),
+        Err(_) => Err(serde::de::Error::custom(
+            "expected a non-negative number of seconds or false",
+        )),
+    }
+}
+
+/// The original's message for `True` as an expiry.
+pub(crate) fn expiry_true_message(setting: &str) -> String {
+    format!("The '{setting}' only accept value False (bool)")
+}
+
+/// `null` or `"none"` (any case) for no header type, or the type itself.
+fn header_type<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?
+        .filter(|value| !value.eq_ignore_ascii_case("none")))
+}
+
+/// One audience as a string, or a list of them.
+fn audience<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<String>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Option::<Raw>::deserialize(deserializer)? {
+        None => None,
+        Some(Raw::One(audience)) => Some(vec![audience]),
+        Some(Raw::Many(audiences)) => Some(audiences),
+    })
+}

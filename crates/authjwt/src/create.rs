@@ -1,0 +1,387 @@
+//! Token creation: `create_access_token` and `create_refresh_token` with every option of the
+//! original.
+//!
+//! Claims are written in the original's order (`sub, iat, nbf, jti, exp, iss, aud, type,
+//! fresh, csrf`, then user claims) as compact JSON, under the header
+//! `{"typ":"JWT","alg":...}` plus any extra headers. Unlike the original, user claims cannot
+//! replace a reserved claim.
+
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::Algorithm;
+use crate::claims::{JsonObject, Subject};
+use crate::codec::{self, Scalar};
+use crate::config::{AuthJwtConfig, TokenType};
+use crate::error::CreateTokenError;
+
+/// The claims the library writes itself; user claims may not set them.
+pub const RESERVED_CLAIMS: [&str; 10] = [
+    "sub", "iat", "nbf", "jti", "exp", "iss", "aud", "type", "fresh", "csrf",
+];
+
+/// How long a token lives (the original's `expires_time`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ExpiresTime {
+    /// The configured lifetime for the token's type (`authjwt_access_token_expires` or
+    /// `authjwt_refresh_token_expires`); no `exp` if that is disabled.
+    #[default]
+    Default,
+    /// No `exp` claim: the token never expires.
+    Never,
+    /// `exp = now + seconds`. Zero or negative values make a token that is already at or past
+    /// its expiry, which tests find useful.
+    Seconds(i64),
+}
+
+impl From<Duration> for ExpiresTime {
+    fn from(lifetime: Duration) -> Self {
+        Self::Seconds(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX))
+    }
+}
+
+/// The `aud` claim to write: one audience (a JSON string) or several (a JSON array).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Audience {
+    /// `"aud": "<audience>"`.
+    One(String),
+    /// `"aud": [...]`.
+    Many(Vec<String>),
+}
+
+impl Audience {
+    /// Like the original, an empty audience writes no `aud` claim.
+    fn to_value(&self) -> Option<Value> {
+        match self {
+            Self::One(audience) if audience.is_empty() => None,
+            Self::Many(audiences) if audiences.is_empty() => None,
+            Self::One(audience) => Some(Value::from(audience.as_str())),
+            Self::Many(audiences) => Some(Value::from(audiences.clone())),
+        }
+    }
+}
+
+impl From<&str> for Audience {
+    fn from(audience: &str) -> Self {
+        Self::One(audience.to_owned())
+    }
+}
+
+impl From<String> for Audience {
+    fn from(audience: String) -> Self {
+        Self::One(audience)
+    }
+}
+
+impl From<Vec<String>> for Audience {
+    fn from(audiences: Vec<String>) -> Self {
+        Self::Many(audiences)
+    }
+}
+
+impl<const N: usize> From<[&str; N]> for Audience {
+    fn from(audiences: [&str; N]) -> Self {
+        Self::Many(
+            audiences
+                .iter()
+                .map(|audience| (*audience).to_owned())
+                .collect(),
+        )
+    }
+}
+
+/// The type of token a [`TokenBuilder`] makes; [`Access`] or [`Refresh`].
+pub trait TokenKind: sealed::Sealed {
+    /// The `type` claim written.
+    const TYPE: TokenType;
+}
+
+/// Marks a [`TokenBuilder`] making an access token.
+#[derive(Debug, Clone, Copy)]
+pub struct Access;
+
+/// Marks a [`TokenBuilder`] making a refresh token.
+#[derive(Debug, Clone, Copy)]
+pub struct Refresh;
+
+impl TokenKind for Access {
+    const TYPE: TokenType = TokenType::Access;
+}
+
+impl TokenKind for Refresh {
+    const TYPE: TokenType = TokenType::Refresh;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Access {}
+    impl Sealed for super::Refresh {}
+}
+
+/// Options for one token; finish with [`encode`](Self::encode).
+///
+/// ```
+/// use authjwt::{AuthJwtConfig, ExpiresTime};
+///
+/// let config = AuthJwtConfig::builder()
+///     .secret_key("a-random-secret-of-at-least-32-bytes")
+///     .decode_audience(["billing"])
+///     .build()?;
+/// let token = config
+///     .access_token(42)
+///     .fresh(true)
+///     .expires(ExpiresTime::Seconds(60))
+///     .audience("billing")
+///     .header("kid", "2024-01")
+///     .claim("role", "admin")
+///     .encode()?;
+///
+/// let verified = config.decode(&token)?;
+/// let claims = verified.claims();
+/// assert_eq!(claims.subject(), Some(&authjwt::Subject::Integer(42)));
+/// assert!(claims.is_fresh());
+/// assert_eq!(claims.get("role"), Some(&"admin".into()));
+/// assert_eq!(verified.header().key_id(), Some("2024-01"));
+///
+/// let err = config.access_token("alice").claim("type", "refresh").encode().unwrap_err();
+/// assert_eq!(err, authjwt::CreateTokenError::ReservedClaim("type".into()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a token builder does nothing until `encode` is called"]
+pub struct TokenBuilder<'a, K: TokenKind> {
+    config: &'a AuthJwtConfig,
+    subject: Subject,
+    fresh: bool,
+    algorithm: Option<Algorithm>,
+    headers: JsonObject,
+    expires: ExpiresTime,
+    audience: Option<Audience>,
+    user_claims: JsonObject,
+    kind: PhantomData<K>,
+}
+
+impl AuthJwtConfig {
+    /// Starts an access token for `subject`; not fresh unless told.
+    pub fn access_token(&self, subject: impl Into<Subject>) -> TokenBuilder<'_, Access> {
+        TokenBuilder::new(self, subject.into())
+    }
+
+    /// Starts a refresh token for `subject`.
+    pub fn refresh_token(&self, subject: impl Into<Subject>) -> TokenBuilder<'_, Refresh> {
+        TokenBuilder::new(self, subject.into())
+    }
+
+    /// A non-fresh access token for `subject` with the default options.
+    ///
+    /// # Errors
+    ///
+    /// See [`TokenBuilder::encode`].
+    pub fn create_access_token(
+        &self,
+        subject: impl Into<Subject>,
+    ) -> Result<String, CreateTokenError> {
+        self.access_token(subject).encode()
+    }
+
+    /// A refresh token for `subject` with the default options.
+    ///
+    /// # Errors
+    ///
+    /// See [`TokenBuilder::encode`].
+    pub fn create_refresh_token(
+        &self,
+        subject: impl Into<Subject>,
+    ) -> Result<String, CreateTokenError> {
+        self.refresh_token(subject).encode()
+    }
+}
+
+impl TokenBuilder<'_, Access> {
+    /// Marks the token fresh (`"fresh": true`); the original's `fresh` argument.
+    pub fn fresh(mut self, fresh: bool) -> Self {
+        self.fresh = fresh;
+        self
+    }
+}
+
+impl<'a, K: TokenKind> TokenBuilder<'a, K> {
+    fn new(config: &'a AuthJwtConfig, subject: Subject) -> Self {
+        Self {
+            config,
+            subject,
+            fresh: false,
+            algorithm: None,
+            headers: Map::new(),
+            expires: ExpiresTime::Default,
+            audience: None,
+            user_claims: Map::new(),
+            kind: PhantomData,
+        }
+    }
+
+    /// Signs with `algorithm` instead of `authjwt_algorithm`; its key must be configured.
+    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
+        self.algorithm = Some(algorithm);
+        self
+    }
+
+    /// Adds one JOSE header parameter (the original's `headers` argument).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.headers.insert(name.into(), value.into());
+        self
+    }
+
+    /// Adds JOSE header parameters (the original's `headers` argument).
+    pub fn headers(mut self, headers: JsonObject) -> Self {
+        self.headers.extend(headers);
+        self
+    }
+
+    /// The token's lifetime (the original's `expires_time`).
+    pub fn expires(mut self, expires: impl Into<ExpiresTime>) -> Self {
+        self.expires = expires.into();
+        self
+    }
+
+    /// The `aud` claim (the original's `audience`).
+    pub fn audience(mut self, audience: impl Into<Audience>) -> Self {
+        self.audience = Some(audience.into());
+        self
+    }
+
+    /// Adds one user claim (the original's `user_claims`).
+    pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.user_claims.insert(name.into(), value.into());
+        self
+    }
+
+    /// Adds user claims (the original's `user_claims`).
+    pub fn claims(mut self, claims: JsonObject) -> Self {
+        self.user_claims.extend(claims);
+        self
+    }
+
+    /// Signs the token and returns it in compact form.
+    ///
+    /// # Errors
+    ///
+    /// [`CreateTokenError::ReservedClaim`] for a user claim named like a reserved claim,
+    /// [`CreateTokenError::InvalidHeader`] for an `alg` header, a non-string `kid`, or a
+    /// header verification refuses, [`CreateTokenError::NoSigningKey`] when the algorithm has
+    /// no signing key.
+    pub fn encode(self) -> Result<String, CreateTokenError> {
+        let config = self.config;
+        let algorithm = self.algorithm.unwrap_or(config.settings().algorithm);
+        let signer = config
+            .keys()
+            .signer(algorithm)
+            .ok_or(CreateTokenError::NoSigningKey(algorithm))?;
+        let header = self.header_json(algorithm)?;
+        let payload = self.payload_json()?;
+
+        let mut token = codec::b64_encode(header.as_bytes());
+        token.push('.');
+        token.push_str(&codec::b64_encode(payload.as_bytes()));
+        let signature = signer
+            .sign(token.as_bytes())
+            .ok_or(CreateTokenError::Crypto)?;
+        token.push('.');
+        token.push_str(&codec::b64_encode(&signature));
+        Ok(token)
+    }
+
+    fn header_json(&self, algorithm: Algorithm) -> Result<String, CreateTokenError> {
+        let mut header = Map::new();
+        header.insert("typ".into(), "JWT".into());
+        header.insert("alg".into(), algorithm.as_str().into());
+        for (name, value) in &self.headers {
+            let invalid = |reason: &str| Err(CreateTokenError::InvalidHeader(reason.to_owned()));
+            match (name.as_str(), value) {
+                ("alg", _) => return invalid("`alg` is set by the signing algorithm"),
+                ("kid", value) if !value.is_string() => {
+                    return invalid("Key ID header parameter must be a string");
+                }
+                (name, value) => {
+                    let scalar = match value {
+                        Value::String(text) => Scalar::Str(text.clone()),
+                        _ => Scalar::Other,
+                    };
+                    if let Some(parameter) = codec::unsupported_header(name, &scalar) {
+                        return invalid(&format!("`{parameter}` is not supported"));
+                    }
+                }
+            }
+            header.insert(name.clone(), value.clone());
+        }
+        Ok(Value::Object(header).to_string())
+    }
+
+    fn payload_json(&self) -> Result<String, CreateTokenError> {
+        if let Some(reserved) = self
+            .user_claims
+            .keys()
+            .find(|name| RESERVED_CLAIMS.contains(&name.as_str()))
+        {
+            return Err(CreateTokenError::ReservedClaim(reserved.clone()));
+        }
+        let config = self.config;
+        let settings = config.settings();
+        let now = config.clock().now();
+        let lifetime = match self.expires {
+            ExpiresTime::Default => match K::TYPE {
+                TokenType::Access => settings.access_token_expires,
+                TokenType::Refresh => settings.refresh_token_expires,
+            }
+            .map(|lifetime| i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX)),
+            ExpiresTime::Never => None,
+            ExpiresTime::Seconds(seconds) => Some(seconds),
+        };
+
+        let mut claims = Map::new();
+        claims.insert("sub".into(), self.subject.to_value());
+        claims.insert("iat".into(), now.into());
+        claims.insert("nbf".into(), now.into());
+        claims.insert("jti".into(), random_uuid()?.into());
+        if let Some(lifetime) = lifetime {
+            claims.insert("exp".into(), now.saturating_add(lifetime).into());
+        }
+        if let (TokenType::Access, Some(issuer)) = (K::TYPE, &settings.encode_issuer) {
+            claims.insert("iss".into(), issuer.as_str().into());
+        }
+        if let Some(audience) = self.audience.as_ref().and_then(Audience::to_value) {
+            claims.insert("aud".into(), audience);
+        }
+        claims.insert("type".into(), K::TYPE.as_str().into());
+        if K::TYPE == TokenType::Access {
+            claims.insert("fresh".into(), self.fresh.into());
+        }
+        if settings.csrf_in_tokens() {
+            claims.insert("csrf".into(), random_uuid()?.into());
+        }
+        claims.extend(self.user_claims.clone());
+        Ok(Value::Object(claims).to_string())
+    }
+}
+
+/// A random (version 4) UUID in its lower-case hyphenated form, as Python's `uuid4()` gives.
+fn random_uuid() -> Result<String, CreateTokenError> {
+    let mut bytes = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| CreateTokenError::Crypto)?;
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(36);
+    for (index, byte) in bytes.iter().enumerate() {
+        if matches!(index, 4 | 6 | 8 | 10) {
+            text.push('-');
+        }
+        text.push(char::from(HEX[usize::from(byte >> 4)]));
+        text.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    Ok(text)
+}

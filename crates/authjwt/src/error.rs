@@ -1,0 +1,359 @@
+//! Authentication failures: the original's exception classes, with their status codes and
+//! messages.
+//!
+//! Every failure a request can cause is one [`AuthJwtError`]. Its variants are
+//! fastapi-jwt-auth's exception classes; the nested enums say which check failed, so an
+//! application can match on a precise cause (for instance [`DecodeError::ExpiredSignature`])
+//! while [`AuthJwtError::status_code`] and [`AuthJwtError::message`] give exactly what the
+//! original answered.
+
+use std::fmt;
+
+/// The largest `jti` or `csrf` claim accepted, in bytes.
+pub const MAX_ID_CLAIM_LEN: usize = 256;
+
+/// An authentication failure.
+///
+/// The variants are fastapi-jwt-auth's exception classes, plus
+/// [`AuthJwtError::RevocationUnavailable`] for a revocation store that cannot answer.
+///
+/// ```
+/// use authjwt::{AuthJwtError, DecodeError};
+///
+/// let err = AuthJwtError::Decode(DecodeError::ExpiredSignature);
+/// assert_eq!(err.status_code(), 422);
+/// assert_eq!(err.message(), "Signature has expired");
+/// assert_eq!(err.exception_name(), "JWTDecodeError");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthJwtError {
+    /// `InvalidHeaderError` (422): a malformed `Authorization` header, or a token whose
+    /// structure or JOSE header cannot be read.
+    InvalidHeader(InvalidHeader),
+    /// `JWTDecodeError` (422): the token was read but failed verification.
+    Decode(DecodeError),
+    /// `CSRFError` (401): the double-submit value is missing or wrong.
+    Csrf(CsrfError),
+    /// `MissingTokenError` (401, or 1008 for a WebSocket token missing from the query).
+    MissingToken(MissingToken),
+    /// `RevokedTokenError` (401): the revocation store lists the token's `jti`.
+    RevokedToken,
+    /// `AccessTokenRequired` (422): a non-access token where an access token is required.
+    AccessTokenRequired,
+    /// `RefreshTokenRequired` (422): a non-refresh token where a refresh token is required.
+    RefreshTokenRequired,
+    /// `FreshTokenRequired` (401): the access token is not fresh.
+    FreshTokenRequired,
+    /// The revocation store could not answer (503). authjwt fails closed: a token whose
+    /// revocation status is unknown is refused.
+    RevocationUnavailable,
+}
+
+impl AuthJwtError {
+    /// The HTTP status code, or `1008` (WebSocket policy violation) for
+    /// [`MissingToken::WebSocket`].
+    #[must_use]
+    pub fn status_code(&self) -> u16 {
+        match self {
+            Self::InvalidHeader(_)
+            | Self::Decode(_)
+            | Self::AccessTokenRequired
+            | Self::RefreshTokenRequired => 422,
+            Self::Csrf(_) | Self::RevokedToken | Self::FreshTokenRequired => 401,
+            Self::MissingToken(MissingToken::WebSocket { .. }) => 1008,
+            Self::MissingToken(_) => 401,
+            Self::RevocationUnavailable => 503,
+        }
+    }
+
+    /// The message, exactly as fastapi-jwt-auth words it (the `detail` of the response).
+    #[must_use]
+    pub fn message(&self) -> String {
+        self.to_string()
+    }
+
+    /// The name of the original exception class this error corresponds to.
+    #[must_use]
+    pub fn exception_name(&self) -> &'static str {
+        match self {
+            Self::InvalidHeader(_) => "InvalidHeaderError",
+            Self::Decode(_) => "JWTDecodeError",
+            Self::Csrf(_) => "CSRFError",
+            Self::MissingToken(_) => "MissingTokenError",
+            Self::RevokedToken => "RevokedTokenError",
+            Self::AccessTokenRequired => "AccessTokenRequired",
+            Self::RefreshTokenRequired => "RefreshTokenRequired",
+            Self::FreshTokenRequired => "FreshTokenRequired",
+            Self::RevocationUnavailable => "RevocationUnavailable",
+        }
+    }
+}
+
+impl fmt::Display for AuthJwtError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidHeader(inner) => inner.fmt(f),
+            Self::Decode(inner) => inner.fmt(f),
+            Self::Csrf(inner) => inner.fmt(f),
+            Self::MissingToken(inner) => inner.fmt(f),
+            Self::RevokedToken => f.write_str("Token has been revoked"),
+            Self::AccessTokenRequired => f.write_str("Only access tokens are allowed"),
+            Self::RefreshTokenRequired => f.write_str("Only refresh tokens are allowed"),
+            Self::FreshTokenRequired => f.write_str("Fresh token required"),
+            Self::RevocationUnavailable => f.write_str("Token revocation check unavailable"),
+        }
+    }
+}
+
+impl std::error::Error for AuthJwtError {}
+
+impl From<InvalidHeader> for AuthJwtError {
+    fn from(inner: InvalidHeader) -> Self {
+        Self::InvalidHeader(inner)
+    }
+}
+
+impl From<DecodeError> for AuthJwtError {
+    fn from(inner: DecodeError) -> Self {
+        Self::Decode(inner)
+    }
+}
+
+impl From<CsrfError> for AuthJwtError {
+    fn from(inner: CsrfError) -> Self {
+        Self::Csrf(inner)
+    }
+}
+
+impl From<MissingToken> for AuthJwtError {
+    fn from(inner: MissingToken) -> Self {
+        Self::MissingToken(inner)
+    }
+}
+
+/// Why a header value or a token's structure was refused (`InvalidHeaderError`, 422).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InvalidHeader {
+    /// `Bad {header_name} header. Expected value '{header_type} <JWT>'` (or
+    /// `'<JWT>'` when no header type is configured).
+    BadHeaderValue {
+        /// The configured header name (`Authorization` by default).
+        header_name: String,
+        /// The configured header type (`Bearer` by default), if any.
+        header_type: Option<String>,
+    },
+    /// `Not enough segments`: the token is not `header.payload.signature`.
+    NotEnoughSegments,
+    /// `Invalid header padding`: the header segment is not strict base64url.
+    InvalidHeaderPadding,
+    /// `Invalid header string: {detail}`: the header is not a UTF-8 JSON object.
+    InvalidHeaderString(String),
+    /// `Invalid payload padding`: the payload segment is not strict base64url.
+    InvalidPayloadPadding,
+    /// `Invalid crypto padding`: the signature segment is not strict base64url.
+    InvalidCryptoPadding,
+    /// `Key ID header parameter must be a string`.
+    KidNotString,
+    /// `Token is larger than {limit} bytes`: refused before any decoding.
+    TokenTooLarge {
+        /// The configured limit (`max_token_size`).
+        limit: usize,
+    },
+    /// `Unsupported header parameter: {name}`: `crit`, `b64`, an encrypted (JWE) token's
+    /// `enc` or `zip`, or a nested token's `cty`.
+    UnsupportedParameter(&'static str),
+}
+
+impl fmt::Display for InvalidHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BadHeaderValue {
+                header_name,
+                header_type: Some(header_type),
+            } => write!(
+                f,
+                "Bad {header_name} header. Expected value '{header_type} <JWT>'"
+            ),
+            Self::BadHeaderValue {
+                header_name,
+                header_type: None,
+            } => write!(f, "Bad {header_name} header. Expected value '<JWT>'"),
+            Self::NotEnoughSegments => f.write_str("Not enough segments"),
+            Self::InvalidHeaderPadding => f.write_str("Invalid header padding"),
+            Self::InvalidHeaderString(detail) => write!(f, "Invalid header string: {detail}"),
+            Self::InvalidPayloadPadding => f.write_str("Invalid payload padding"),
+            Self::InvalidCryptoPadding => f.write_str("Invalid crypto padding"),
+            Self::KidNotString => f.write_str("Key ID header parameter must be a string"),
+            Self::TokenTooLarge { limit } => write!(f, "Token is larger than {limit} bytes"),
+            Self::UnsupportedParameter(name) => write!(f, "Unsupported header parameter: {name}"),
+        }
+    }
+}
+
+/// Why a readable token failed verification (`JWTDecodeError`, 422).
+///
+/// The variants are listed in the order the checks run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// `The specified alg value is not allowed`: the header's `alg` is missing, not a string,
+    /// or not one of the configured decode algorithms.
+    AlgorithmNotAllowed,
+    /// `Signature verification failed`.
+    InvalidSignature,
+    /// `Invalid payload string: {detail}`: the payload is not a UTF-8 JSON object.
+    InvalidPayloadString(String),
+    /// `Issued At claim (iat) must be an integer.`
+    IatNotInteger,
+    /// `Not Before claim (nbf) must be an integer.`
+    NbfNotInteger,
+    /// `The token is not yet valid (nbf)`.
+    ImmatureSignature,
+    /// `Expiration Time claim (exp) must be an integer.`
+    ExpNotInteger,
+    /// `Signature has expired`.
+    ExpiredSignature,
+    /// `Token is missing the "{claim}" claim`: `iss` or `aud` when one is expected, `type` on
+    /// any protected path, `jti` when the revocation store is consulted.
+    MissingClaim(&'static str),
+    /// `Invalid issuer`.
+    InvalidIssuer,
+    /// `Invalid audience`.
+    InvalidAudience,
+    /// `Invalid claim format in token`: `aud` is neither a string nor a list of strings.
+    InvalidClaimFormat,
+    /// `Subject (sub) must be a string or an integer`.
+    InvalidSubject,
+    /// `JWT ID (jti) must be a string of at most 256 bytes`.
+    InvalidJti,
+    /// `CSRF claim (csrf) must be a string of at most 256 bytes`.
+    InvalidCsrfClaim,
+    /// `Missing claim: csrf`: a CSRF value was submitted but the token carries none.
+    MissingCsrfClaim,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::AlgorithmNotAllowed => f.write_str("The specified alg value is not allowed"),
+            Self::InvalidSignature => f.write_str("Signature verification failed"),
+            Self::InvalidPayloadString(detail) => write!(f, "Invalid payload string: {detail}"),
+            Self::IatNotInteger => f.write_str("Issued At claim (iat) must be an integer."),
+            Self::NbfNotInteger => f.write_str("Not Before claim (nbf) must be an integer."),
+            Self::ImmatureSignature => f.write_str("The token is not yet valid (nbf)"),
+            Self::ExpNotInteger => f.write_str("Expiration Time claim (exp) must be an integer."),
+            Self::ExpiredSignature => f.write_str("Signature has expired"),
+            Self::MissingClaim(claim) => write!(f, "Token is missing the \"{claim}\" claim"),
+            Self::InvalidIssuer => f.write_str("Invalid issuer"),
+            Self::InvalidAudience => f.write_str("Invalid audience"),
+            Self::InvalidClaimFormat => f.write_str("Invalid claim format in token"),
+            Self::InvalidSubject => f.write_str("Subject (sub) must be a string or an integer"),
+            Self::InvalidJti => write!(
+                f,
+                "JWT ID (jti) must be a string of at most {MAX_ID_CLAIM_LEN} bytes"
+            ),
+            Self::InvalidCsrfClaim => write!(
+                f,
+                "CSRF claim (csrf) must be a string of at most {MAX_ID_CLAIM_LEN} bytes"
+            ),
+            Self::MissingCsrfClaim => f.write_str("Missing claim: csrf"),
+        }
+    }
+}
+
+/// Why the CSRF double-submit check failed (`CSRFError`, 401).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CsrfError {
+    /// `Missing CSRF Token`.
+    Missing,
+    /// `CSRF double submit tokens do not match`.
+    Mismatch,
+}
+
+impl fmt::Display for CsrfError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Missing => "Missing CSRF Token",
+            Self::Mismatch => "CSRF double submit tokens do not match",
+        })
+    }
+}
+
+/// Where a required token was looked for and not found (`MissingTokenError`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MissingToken {
+    /// `Missing {header_name} Header` (401).
+    Header {
+        /// The configured header name.
+        header_name: String,
+    },
+    /// `Missing cookie {cookie_key}` (401).
+    Cookie {
+        /// The configured cookie name for the required token type.
+        cookie_key: String,
+    },
+    /// `Missing access token from Query or Path` or `Missing refresh token from Query or
+    /// Path`, with status 1008 (WebSocket policy violation).
+    WebSocket {
+        /// Whether the route required a refresh token.
+        refresh: bool,
+    },
+}
+
+impl fmt::Display for MissingToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Header { header_name } => write!(f, "Missing {header_name} Header"),
+            Self::Cookie { cookie_key } => write!(f, "Missing cookie {cookie_key}"),
+            Self::WebSocket { refresh } => write!(
+                f,
+                "Missing {} token from Query or Path",
+                if *refresh { "refresh" } else { "access" }
+            ),
+        }
+    }
+}
+
+/// Why a token could not be created.
+///
+/// These are programming or configuration errors of the application (the original raised
+/// `TypeError`, `ValueError` or `RuntimeError` for them), never caused by a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CreateTokenError {
+    /// The algorithm has no signing key: no secret for HS*, no private key of its family for
+    /// the asymmetric algorithms, or a secret shorter than the algorithm requires.
+    NoSigningKey(crate::Algorithm),
+    /// A user claim tried to set a claim the library manages (`sub`, `iat`, `nbf`, `jti`,
+    /// `exp`, `iss`, `aud`, `type`, `fresh`, `csrf`).
+    ReservedClaim(String),
+    /// An extra JOSE header the library refuses to write: `alg` (the signing algorithm
+    /// decides it), a non-string `kid`, or one that verification would reject (`crit`, `b64`,
+    /// `enc`, `zip`).
+    InvalidHeader(String),
+    /// The random number generator or the signing primitive failed.
+    Crypto,
+}
+
+impl fmt::Display for CreateTokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoSigningKey(algorithm) => {
+                write!(f, "no signing key is configured for algorithm {algorithm}")
+            }
+            Self::ReservedClaim(name) => {
+                write!(f, "user claims may not set the reserved claim `{name}`")
+            }
+            Self::InvalidHeader(reason) => write!(f, "invalid JOSE header: {reason}"),
+            Self::Crypto => {
+                f.write_str("the random number generator or the signing primitive failed")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CreateTokenError {}

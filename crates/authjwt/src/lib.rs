@@ -1,0 +1,79 @@
+//! # authjwt
+//!
+//! JWT authentication with the semantics of Python's fastapi-jwt-auth 0.5.0 — access,
+//! refresh and fresh tokens, a revocation denylist, CSRF double submit, issuer, audience and
+//! leeway, symmetric and asymmetric algorithms — in a crate that knows no web framework.
+//! `authjwt-axum` puts it on axum.
+//!
+//! Tokens made here verify under the original (same claims, same secret), and the original's
+//! tokens verify here. Every failure is an [`AuthJwtError`] with the original's status code
+//! and message, found by the original's checks in the original's order; where the original
+//! crashed (a 500) or accepted a malformed token, authjwt answers with a 4xx.
+//!
+//! ```
+//! use authjwt::{AuthJwtConfig, AuthJwtError, Requirement};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = AuthJwtConfig::builder()
+//!     .secret_key("a-random-secret-of-at-least-32-bytes")
+//!     .build()?;
+//!
+//! let access = config.access_token("alice").fresh(true).encode()?;
+//! let verified = config.verify(&access, Requirement::FreshAccess).await?;
+//! assert_eq!(verified.claims().subject().unwrap().to_string(), "alice");
+//!
+//! let err = config.verify("not-a-token", Requirement::Access).await.unwrap_err();
+//! assert_eq!(err.status_code(), 422);
+//! assert_eq!(err.message(), "Not enough segments");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Where things are
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`config`] | [`AuthJwtConfig`], its builder, serde and environment loading, [`ConfigError`] |
+//! | [`create`] | access and refresh token creation and their options |
+//! | [`verify`] | the ordered check pipeline, [`Requirement`] |
+//! | [`claims`] | [`VerifiedToken`], [`Claims`], [`Header`], [`Subject`] |
+//! | [`error`] | [`AuthJwtError`] and the causes it carries |
+//! | [`csrf`] | the constant-time double-submit comparison |
+//! | [`revocation`] | [`RevocationStore`], [`MemoryStore`](revocation::MemoryStore), closure adapters |
+//! | [`clock`] | [`Clock`], [`SystemClock`], [`FixedClock`] for tests |
+//!
+//! ## Keys
+//!
+//! Keys are parsed once, when the configuration is built: HMAC secrets (HS256/384/512, at
+//! least as long as the hash unless `allow_weak_secret`), RSA (RS*, PS*; 2048 bits or more),
+//! EC P-256/P-384/P-521 (ES256/384/512) and Ed25519 (EdDSA) PEM keys. Each configured
+//! algorithm is bound to its own key; a token's `alg` only selects among them.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod algorithm;
+pub mod claims;
+pub mod clock;
+mod codec;
+pub mod config;
+pub mod create;
+pub mod csrf;
+pub mod error;
+mod keys;
+pub mod revocation;
+pub mod verify;
+
+pub use crate::algorithm::Algorithm;
+pub use crate::claims::{Claims, Header, JsonObject, Subject, VerifiedToken};
+pub use crate::clock::{Clock, FixedClock, SystemClock};
+pub use crate::config::{
+    AuthJwtConfig, AuthJwtConfigBuilder, ConfigError, HttpMethod, SameSite, Settings,
+    TokenLocation, TokenType,
+};
+pub use crate::create::{Audience, ExpiresTime, TokenBuilder};
+pub use crate::error::{
+    AuthJwtError, CreateTokenError, CsrfError, DecodeError, InvalidHeader, MissingToken,
+};
+pub use crate::revocation::{RevocationError, RevocationStore};
+pub use crate::verify::Requirement;

@@ -1,0 +1,462 @@
+//! Revocation: the store the pipeline consults (the original's `token_in_denylist_loader`),
+//! an in-memory store, and adapters for plain and async closures.
+//!
+//! The pipeline asks the store only after the signature and every claim check passed, only
+//! when `authjwt_denylist_enabled` is on and the token's type is in
+//! `authjwt_denylist_token_checks`, and always by `jti`. A store that fails makes the request
+//! fail with [`AuthJwtError::RevocationUnavailable`] (503): never a pass.
+
+use std::collections::HashMap;
+use std::collections::hash_map::RandomState;
+use std::fmt;
+use std::future::Future;
+use std::hash::BuildHasher;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::task::{Context, Poll};
+
+use crate::claims::Claims;
+use crate::clock::{Clock, SystemClock};
+use crate::config::AuthJwtConfig;
+use crate::error::{AuthJwtError, DecodeError};
+
+/// Why a revocation store could not answer.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RevocationError {
+    /// The store is unreachable or failed.
+    Unavailable(Box<dyn std::error::Error + Send + Sync>),
+    /// The store did not answer in time.
+    Timeout,
+    /// The store only answers queries; it cannot record revocations.
+    ReadOnly,
+    /// The store is full and refuses to evict live entries.
+    CapacityExceeded,
+}
+
+impl fmt::Display for RevocationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unavailable(source) => write!(f, "the revocation store is unavailable: {source}"),
+            Self::Timeout => f.write_str("the revocation store did not answer in time"),
+            Self::ReadOnly => f.write_str("the revocation store cannot record revocations"),
+            Self::CapacityExceeded => f.write_str("the revocation store is full"),
+        }
+    }
+}
+
+impl std::error::Error for RevocationError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Unavailable(source) => Some(source.as_ref()),
+            _ => None,
+        }
+    }
+}
+
+/// The future a [`RevocationStore`] returns: either an answer known at once (no allocation)
+/// or a boxed future.
+#[must_use = "futures do nothing unless awaited"]
+pub struct StoreFuture<'a, T> {
+    inner: StoreFutureInner<'a, T>,
+}
+
+type BoxedStoreFuture<'a, T> =
+    Pin<Box<dyn Future<Output = Result<T, RevocationError>> + Send + 'a>>;
+
+enum StoreFutureInner<'a, T> {
+    Ready(Option<Result<T, RevocationError>>),
+    Boxed(BoxedStoreFuture<'a, T>),
+}
+
+impl<'a, T> StoreFuture<'a, T> {
+    /// An answer available now, as an in-memory store has.
+    pub fn ready(result: Result<T, RevocationError>) -> Self {
+        Self {
+            inner: StoreFutureInner::Ready(Some(result)),
+        }
+    }
+
+    /// An answer that needs waiting for, as a networked store has.
+    pub fn boxed(future: impl Future<Output = Result<T, RevocationError>> + Send + 'a) -> Self {
+        Self {
+            inner: StoreFutureInner::Boxed(Box::pin(future)),
+        }
+    }
+}
+
+impl<T: Unpin> Future for StoreFuture<'_, T> {
+    type Output = Result<T, RevocationError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.get_mut().inner {
+            StoreFutureInner::Ready(result) => result.take().map_or(Poll::Pending, Poll::Ready),
+            StoreFutureInner::Boxed(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
+impl<T> fmt::Debug for StoreFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.inner {
+            StoreFutureInner::Ready(_) => "StoreFuture::Ready",
+            StoreFutureInner::Boxed(_) => "StoreFuture::Boxed",
+        })
+    }
+}
+
+/// Where revoked token ids are kept.
+///
+/// Implement it for your own store, or use [`MemoryStore`], the Redis store of the
+/// `authjwt-redis` crate, [`from_fn`] or [`from_async_fn`].
+pub trait RevocationStore: Send + Sync {
+    /// Whether the token with this `jti` is revoked. `claims` are the token's verified claims,
+    /// for stores that decide on more than the id (the original's callback received them).
+    fn is_revoked<'a>(&'a self, jti: &'a str, claims: &'a Claims) -> StoreFuture<'a, bool>;
+
+    /// Records `jti` as revoked until `expires_at` (seconds since the epoch; the token's `exp`
+    /// plus the leeway), or for good when `None`. The default refuses with
+    /// [`RevocationError::ReadOnly`], for stores that only answer queries.
+    fn revoke<'a>(&'a self, jti: &'a str, expires_at: Option<i64>) -> StoreFuture<'a, ()> {
+        let _ = (jti, expires_at);
+        StoreFuture::ready(Err(RevocationError::ReadOnly))
+    }
+}
+
+impl<S: RevocationStore + ?Sized> RevocationStore for Arc<S> {
+    fn is_revoked<'a>(&'a self, jti: &'a str, claims: &'a Claims) -> StoreFuture<'a, bool> {
+        (**self).is_revoked(jti, claims)
+    }
+
+    fn revoke<'a>(&'a self, jti: &'a str, expires_at: Option<i64>) -> StoreFuture<'a, ()> {
+        (**self).revoke(jti, expires_at)
+    }
+}
+
+/// A read-only store from a synchronous closure over the claims, like the original's
+/// `token_in_denylist_loader` callback.
+///
+/// ```
+/// use std::collections::HashSet;
+/// use authjwt::{AuthJwtConfig, revocation};
+///
+/// let revoked: HashSet<String> = HashSet::from(["a-revoked-jti".to_owned()]);
+/// let config = AuthJwtConfig::builder()
+///     .secret_key("a-random-secret-of-at-least-32-bytes")
+///     .denylist_enabled(true)
+///     .revocation_store(revocation::from_fn(move |claims| {
+///         claims.jti().is_some_and(|jti| revoked.contains(jti))
+///     }))
+///     .build()?;
+/// # Ok::<(), authjwt::ConfigError>(())
+/// ```
+pub fn from_fn<F>(is_revoked: F) -> FnStore<F>
+where
+    F: Fn(&Claims) -> bool + Send + Sync,
+{
+    FnStore { is_revoked }
+}
+
+/// See [`from_fn`].
+pub struct FnStore<F> {
+    is_revoked: F,
+}
+
+impl<F> fmt::Debug for FnStore<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FnStore")
+    }
+}
+
+impl<F> RevocationStore for FnStore<F>
+where
+    F: Fn(&Claims) -> bool + Send + Sync,
+{
+    fn is_revoked<'a>(&'a self, _jti: &'a str, claims: &'a Claims) -> StoreFuture<'a, bool> {
+        StoreFuture::ready(Ok((self.is_revoked)(claims)))
+    }
+}
+
+/// A read-only store from an async closure, which gets its own copy of the claims and may
+/// fail. The original could not await its callback (fastapi-jwt-auth issue #83).
+///
+/// ```
+/// use authjwt::{AuthJwtConfig, revocation};
+///
+/// let config = AuthJwtConfig::builder()
+///     .secret_key("a-random-secret-of-at-least-32-bytes")
+///     .denylist_enabled(true)
+///     .revocation_store(revocation::from_async_fn(|claims| async move {
+///         // Ask a database here; an error fails the request with 503.
+///         Ok::<_, revocation::RevocationError>(claims.jti() == Some("a-revoked-jti"))
+///     }))
+///     .build()?;
+/// # Ok::<(), authjwt::ConfigError>(())
+/// ```
+pub fn from_async_fn<F, Fut>(is_revoked: F) -> AsyncFnStore<F>
+where
+    F: Fn(Claims) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<bool, RevocationError>> + Send + 'static,
+{
+    AsyncFnStore { is_revoked }
+}
+
+/// See [`from_async_fn`].
+pub struct AsyncFnStore<F> {
+    is_revoked: F,
+}
+
+impl<F> fmt::Debug for AsyncFnStore<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AsyncFnStore")
+    }
+}
+
+impl<F, Fut> RevocationStore for AsyncFnStore<F>
+where
+    F: Fn(Claims) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<bool, RevocationError>> + Send + 'static,
+{
+    fn is_revoked<'a>(&'a self, _jti: &'a str, claims: &'a Claims) -> StoreFuture<'a, bool> {
+        StoreFuture::boxed((self.is_revoked)(claims.clone()))
+    }
+}
+
+const SHARDS: usize = 16;
+
+/// The in-memory store: revoked ids kept until their token expires, in shards that readers
+/// share without waiting for each other.
+///
+/// Memory stays bounded by the live revoked tokens: an entry is dropped once its token's
+/// `exp` plus leeway has passed (lazily, when its shard grows; or by
+/// [`purge_expired`](Self::purge_expired)). Entries without expiry stay until
+/// [`remove`](Self::remove)d. Each entry costs about 100 bytes plus the `jti` (measured in
+/// `tests/memory_store.rs`). It is per process and lost on restart; several instances need a
+/// shared store such as Redis.
+///
+/// ```
+/// use std::sync::Arc;
+/// use authjwt::{AuthJwtConfig, revocation::MemoryStore};
+///
+/// let store = Arc::new(MemoryStore::new());
+/// let config = AuthJwtConfig::builder()
+///     .secret_key("a-random-secret-of-at-least-32-bytes")
+///     .denylist_enabled(true)
+///     .revocation_store(Arc::clone(&store))
+///     .build()?;
+/// assert!(store.is_empty());
+/// # Ok::<(), authjwt::ConfigError>(())
+/// ```
+pub struct MemoryStore {
+    shards: [RwLock<Shard>; SHARDS],
+    hasher: RandomState,
+    clock: Arc<dyn Clock>,
+    capacity: Option<usize>,
+    len: AtomicUsize,
+}
+
+#[derive(Default)]
+struct Shard {
+    /// `jti` to the last second (inclusive) its token can still pass `exp`.
+    entries: HashMap<Box<str>, Option<i64>>,
+    /// The size at which the next insert first drops expired entries.
+    purge_at: usize,
+}
+
+const MIN_PURGE_AT: usize = 64;
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("len", &self.len())
+            .field("capacity", &self.capacity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MemoryStore {
+    /// An empty store on the system clock, without a capacity limit.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            shards: Default::default(),
+            hasher: RandomState::new(),
+            clock: Arc::new(SystemClock),
+            capacity: None,
+            len: AtomicUsize::new(0),
+        }
+    }
+
+    /// Measures expiry against `clock` (give it the configuration's clock in tests).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Refuses revocations beyond `entries` live entries with
+    /// [`RevocationError::CapacityExceeded`] rather than evicting live ones.
+    #[must_use]
+    pub fn with_capacity_limit(mut self, entries: usize) -> Self {
+        self.capacity = Some(entries);
+        self
+    }
+
+    /// The entries held, expired ones not yet dropped included.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.len.load(Ordering::Relaxed)
+    }
+
+    /// Whether the store holds no entry.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether `jti` is revoked and its token can still be valid.
+    #[must_use]
+    pub fn contains(&self, jti: &str) -> bool {
+        let now = self.clock.now();
+        self.shard(jti)
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entries
+            .get(jti)
+            .is_some_and(|expires_at| expires_at.is_none_or(|at| now <= at))
+    }
+
+    /// Records `jti` as revoked until `expires_at`. An entry that would already be expired is
+    /// not stored.
+    ///
+    /// # Errors
+    ///
+    /// [`RevocationError::CapacityExceeded`] when the capacity limit is reached.
+    pub fn insert(&self, jti: &str, expires_at: Option<i64>) -> Result<(), RevocationError> {
+        let now = self.clock.now();
+        if expires_at.is_some_and(|at| at < now) {
+            return Ok(());
+        }
+        let mut shard = self
+            .shard(jti)
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if shard.entries.len() >= shard.purge_at {
+            self.purge_shard(&mut shard, now);
+            shard.purge_at = (shard.entries.len() * 2).max(MIN_PURGE_AT);
+        }
+        if shard.entries.contains_key(jti) {
+            shard.entries.insert(jti.into(), expires_at);
+            return Ok(());
+        }
+        if self.capacity.is_some_and(|capacity| self.len() >= capacity) {
+            self.purge_shard(&mut shard, now);
+            if self.capacity.is_some_and(|capacity| self.len() >= capacity) {
+                return Err(RevocationError::CapacityExceeded);
+            }
+        }
+        shard.entries.insert(jti.into(), expires_at);
+        self.len.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Forgets `jti`; returns whether it was held.
+    pub fn remove(&self, jti: &str) -> bool {
+        let removed = self
+            .shard(jti)
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entries
+            .remove(jti)
+            .is_some();
+        if removed {
+            self.len.fetch_sub(1, Ordering::Relaxed);
+        }
+        removed
+    }
+
+    /// Drops every entry whose token has expired; returns how many entries remain.
+    pub fn purge_expired(&self) -> usize {
+        let now = self.clock.now();
+        for shard in &self.shards {
+            let mut shard = shard.write().unwrap_or_else(PoisonError::into_inner);
+            self.purge_shard(&mut shard, now);
+        }
+        self.len()
+    }
+
+    fn purge_shard(&self, shard: &mut Shard, now: i64) {
+        let before = shard.entries.len();
+        shard
+            .entries
+            .retain(|_, expires_at| expires_at.is_none_or(|at| now <= at));
+        self.len
+            .fetch_sub(before - shard.entries.len(), Ordering::Relaxed);
+    }
+
+    fn shard(&self, jti: &str) -> &RwLock<Shard> {
+        // The modulo keeps the index below SHARDS, so the cast cannot truncate a used bit.
+        #[allow(clippy::cast_possible_truncation)]
+        let index = (self.hasher.hash_one(jti) % SHARDS as u64) as usize;
+        &self.shards[index]
+    }
+}
+
+impl RevocationStore for MemoryStore {
+    fn is_revoked<'a>(&'a self, jti: &'a str, _claims: &'a Claims) -> StoreFuture<'a, bool> {
+        StoreFuture::ready(Ok(self.contains(jti)))
+    }
+
+    fn revoke<'a>(&'a self, jti: &'a str, expires_at: Option<i64>) -> StoreFuture<'a, ()> {
+        StoreFuture::ready(self.insert(jti, expires_at))
+    }
+}
+
+impl AuthJwtConfig {
+    /// Revokes a verified token: records its `jti` in the revocation store until its `exp`
+    /// plus the leeway (for good if it has no `exp`).
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::MissingClaim`]`("jti")` for a token without `jti`;
+    /// [`AuthJwtError::RevocationUnavailable`] when no store is configured or the store fails.
+    pub async fn revoke(&self, claims: &Claims) -> Result<(), AuthJwtError> {
+        let jti = claims.jti().ok_or(DecodeError::MissingClaim("jti"))?;
+        let expires_at = claims
+            .expires_at()
+            .map(|exp| exp.saturating_add(self.leeway_secs()));
+        self.revoke_jti(jti, expires_at).await
+    }
+
+    /// Verifies `token` (as [`decode`](Self::decode) does) and revokes it.
+    ///
+    /// # Errors
+    ///
+    /// The token's verification error, or those of [`revoke`](Self::revoke).
+    pub async fn revoke_token(&self, token: &str) -> Result<(), AuthJwtError> {
+        let verified = self.decode(token)?;
+        self.revoke(verified.claims()).await
+    }
+
+    /// Records `jti` as revoked until `expires_at` (seconds since the epoch), or for good.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthJwtError::RevocationUnavailable`] when no store is configured or the store fails.
+    pub async fn revoke_jti(&self, jti: &str, expires_at: Option<i64>) -> Result<(), AuthJwtError> {
+        let store = self
+            .revocation_store()
+            .ok_or(AuthJwtError::RevocationUnavailable)?;
+        store
+            .revoke(jti, expires_at)
+            .await
+            .map_err(|_| AuthJwtError::RevocationUnavailable)
+    }
+}

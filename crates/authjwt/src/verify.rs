@@ -1,0 +1,273 @@
+//! The ordered check pipeline.
+//!
+//! [`AuthJwtConfig::decode`] runs fastapi-jwt-auth's `_verified_token`: the unverified-header
+//! stage, the allow-list, the signature, the payload, then `iat`, `nbf`, `exp`, `iss` and
+//! `aud` as PyJWT 1.7.1 checks them, followed by the typing of `sub`, `jti` and `csrf`.
+//! [`AuthJwtConfig::verify`] adds what a protect function adds, in the original's order: the
+//! revocation store, the token type, freshness.
+
+use crate::claims::{ClaimedType, Claims, Header, JsonObject, Subject, VerifiedToken};
+use crate::codec::{self, PayloadFields, Scalar};
+use crate::config::{AuthJwtConfig, TokenType};
+use crate::error::{AuthJwtError, DecodeError, MAX_ID_CLAIM_LEN};
+
+/// What a protect function requires of a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Requirement {
+    /// `jwt_required`: an access token; the issuer is checked.
+    Access,
+    /// `jwt_optional` with a token present: an access token; the issuer is not checked.
+    OptionalAccess,
+    /// `jwt_refresh_token_required`: a refresh token; the issuer is not checked.
+    Refresh,
+    /// `fresh_jwt_required`: a fresh access token; the issuer is checked.
+    FreshAccess,
+}
+
+impl Requirement {
+    /// The token type the requirement accepts.
+    #[must_use]
+    pub fn token_type(self) -> TokenType {
+        match self {
+            Self::Refresh => TokenType::Refresh,
+            Self::Access | Self::OptionalAccess | Self::FreshAccess => TokenType::Access,
+        }
+    }
+
+    fn checks_issuer(self) -> bool {
+        matches!(self, Self::Access | Self::FreshAccess)
+    }
+}
+
+impl AuthJwtConfig {
+    /// Verifies a token as a protect function does: [`decode`](Self::decode), with the issuer
+    /// when the requirement checks it, then the `type` claim's presence, the revocation store
+    /// (when enabled for the token's type), the type, and freshness.
+    ///
+    /// ```
+    /// use authjwt::{AuthJwtConfig, AuthJwtError, Requirement};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let config = AuthJwtConfig::builder()
+    ///     .secret_key("a-random-secret-of-at-least-32-bytes")
+    ///     .build()?;
+    /// let refresh = config.create_refresh_token("alice")?;
+    ///
+    /// let verified = config.verify(&refresh, Requirement::Refresh).await?;
+    /// assert_eq!(verified.claims().subject().unwrap().to_string(), "alice");
+    ///
+    /// let err = config.verify(&refresh, Requirement::Access).await.unwrap_err();
+    /// assert_eq!(err, AuthJwtError::AccessTokenRequired);
+    /// assert_eq!((err.status_code(), err.message().as_str()), (422, "Only access tokens are allowed"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The first failing check's [`AuthJwtError`].
+    pub async fn verify(
+        &self,
+        token: &str,
+        requirement: Requirement,
+    ) -> Result<VerifiedToken, AuthJwtError> {
+        let verified = self.decode_checked(token, requirement.checks_issuer())?;
+        let claims = verified.claims();
+        if claims.token_type == ClaimedType::Absent {
+            return Err(DecodeError::MissingClaim("type").into());
+        }
+        if let ClaimedType::Known(token_type) = claims.token_type
+            && self.settings().checks_denylist(token_type)
+        {
+            self.check_revocation(claims).await?;
+        }
+        if claims.token_type != ClaimedType::Known(requirement.token_type()) {
+            return Err(match requirement.token_type() {
+                TokenType::Access => AuthJwtError::AccessTokenRequired,
+                TokenType::Refresh => AuthJwtError::RefreshTokenRequired,
+            });
+        }
+        if requirement == Requirement::FreshAccess && !claims.fresh {
+            return Err(AuthJwtError::FreshTokenRequired);
+        }
+        Ok(verified)
+    }
+
+    /// Decodes and verifies a token the way the original's getters do (`get_raw_jwt(token)`,
+    /// `get_jti(token)`): structure, algorithm, signature, payload, `iat`, `nbf`, `exp` and
+    /// audience; no issuer, no revocation store, no type.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthJwtError::InvalidHeader`] for an unreadable token, [`AuthJwtError::Decode`] for
+    /// one that fails verification.
+    pub fn decode(&self, token: &str) -> Result<VerifiedToken, AuthJwtError> {
+        self.decode_checked(token, false)
+    }
+
+    /// The token's JOSE header without verifying anything else (the original's
+    /// `get_unverified_jwt_headers(token)`). Malformed tokens are refused with the same
+    /// messages as verification gives.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthJwtError::InvalidHeader`] for an unreadable token.
+    pub fn unverified_header(&self, token: &str) -> Result<JsonObject, AuthJwtError> {
+        let parts = codec::split(token, self.settings().max_token_size)?;
+        Ok(serde_json::from_str(&parts.header_json).unwrap_or_default())
+    }
+
+    async fn check_revocation(&self, claims: &Claims) -> Result<(), AuthJwtError> {
+        let jti = claims.jti().ok_or(DecodeError::MissingClaim("jti"))?;
+        // `build` refuses an enabled denylist without a store.
+        let Some(store) = self.revocation_store() else {
+            return Err(AuthJwtError::RevocationUnavailable);
+        };
+        match store.is_revoked(jti, claims).await {
+            Ok(false) => Ok(()),
+            Ok(true) => Err(AuthJwtError::RevokedToken),
+            Err(_) => Err(AuthJwtError::RevocationUnavailable),
+        }
+    }
+
+    fn decode_checked(
+        &self,
+        token: &str,
+        check_issuer: bool,
+    ) -> Result<VerifiedToken, AuthJwtError> {
+        let settings = self.settings();
+        let parts = codec::split(token, settings.max_token_size)?;
+
+        let algorithm = parts
+            .header
+            .algorithm
+            .ok_or(DecodeError::AlgorithmNotAllowed)?;
+        let verifier = self
+            .keys()
+            .verifier(algorithm)
+            .ok_or(DecodeError::AlgorithmNotAllowed)?;
+        if !verifier.verify(parts.signing_input.as_bytes(), &parts.signature) {
+            return Err(DecodeError::InvalidSignature.into());
+        }
+
+        let payload_json = String::from_utf8(parts.payload).map_err(|_| {
+            DecodeError::InvalidPayloadString("the payload is not valid UTF-8".to_owned())
+        })?;
+        let fields = codec::parse_payload(payload_json.as_bytes())
+            .map_err(|err| DecodeError::InvalidPayloadString(err.to_string()))?;
+
+        let mut claims = Claims::new(payload_json);
+        self.check_registered_claims(&fields, &mut claims, check_issuer)?;
+        type_claims(fields, &mut claims)?;
+        let header = Header::new(parts.header_json, algorithm, parts.header.kid);
+        Ok(VerifiedToken::new(header, claims))
+    }
+
+    /// PyJWT 1.7.1's `_validate_claims`, with claims typed instead of coerced.
+    fn check_registered_claims(
+        &self,
+        fields: &PayloadFields,
+        claims: &mut Claims,
+        check_issuer: bool,
+    ) -> Result<(), DecodeError> {
+        let now = self.clock().now();
+        let leeway = self.leeway_secs();
+
+        claims.issued_at = numeric_date(&fields.iat, DecodeError::IatNotInteger)?;
+        claims.not_before = numeric_date(&fields.nbf, DecodeError::NbfNotInteger)?;
+        if claims
+            .not_before
+            .is_some_and(|nbf| nbf > now.saturating_add(leeway))
+        {
+            return Err(DecodeError::ImmatureSignature);
+        }
+        claims.expires_at = numeric_date(&fields.exp, DecodeError::ExpNotInteger)?;
+        if claims
+            .expires_at
+            .is_some_and(|exp| exp < now.saturating_sub(leeway))
+        {
+            return Err(DecodeError::ExpiredSignature);
+        }
+
+        if let Some(issuer) = self
+            .settings()
+            .decode_issuer
+            .as_deref()
+            .filter(|_| check_issuer)
+        {
+            match &fields.iss {
+                Scalar::Absent => return Err(DecodeError::MissingClaim("iss")),
+                Scalar::Str(iss) if iss == issuer => {}
+                _ => return Err(DecodeError::InvalidIssuer),
+            }
+        }
+        check_audience(self.settings().decode_audience.as_deref(), &fields.aud)
+    }
+}
+
+/// Largest magnitude accepted for a fractional `NumericDate` (2^53, where `f64` stops
+/// representing every integer).
+const MAX_FLOAT_DATE: f64 = 9_007_199_254_740_992.0;
+
+/// An `iat`/`nbf`/`exp` value as whole seconds: JSON numbers only (fractions truncated, as
+/// Python's `int()` does), never strings.
+fn numeric_date(value: &Scalar, not_integer: DecodeError) -> Result<Option<i64>, DecodeError> {
+    match value {
+        Scalar::Absent => Ok(None),
+        Scalar::Int(seconds) => Ok(Some(*seconds)),
+        #[allow(clippy::cast_possible_truncation)] // range checked; truncation is the point
+        Scalar::Float(seconds) if seconds.is_finite() && seconds.abs() <= MAX_FLOAT_DATE => {
+            Ok(Some(seconds.trunc() as i64))
+        }
+        _ => Err(not_integer),
+    }
+}
+
+/// PyJWT 1.7.1's `_validate_aud`.
+fn check_audience(expected: Option<&[String]>, claim: &Scalar) -> Result<(), DecodeError> {
+    let (expected, present) = match (expected, claim) {
+        (None, Scalar::Absent) => return Ok(()),
+        (Some(_), Scalar::Absent) => return Err(DecodeError::MissingClaim("aud")),
+        (None, _) => return Err(DecodeError::InvalidAudience),
+        (Some(expected), present) => (expected, present),
+    };
+    let matches = match present {
+        Scalar::Str(audience) => expected.contains(audience),
+        Scalar::Strings(audiences) => expected.iter().any(|wanted| audiences.contains(wanted)),
+        _ => return Err(DecodeError::InvalidClaimFormat),
+    };
+    if matches {
+        Ok(())
+    } else {
+        Err(DecodeError::InvalidAudience)
+    }
+}
+
+/// Types `sub`, `jti`, `csrf`, `type` and `fresh`; values are never coerced.
+fn type_claims(fields: PayloadFields, claims: &mut Claims) -> Result<(), DecodeError> {
+    claims.subject = match fields.sub {
+        Scalar::Absent => None,
+        Scalar::Str(text) => Some(Subject::String(text)),
+        Scalar::Int(number) => Some(Subject::Integer(number)),
+        _ => return Err(DecodeError::InvalidSubject),
+    };
+    claims.jti = bounded_string(fields.jti, DecodeError::InvalidJti)?;
+    claims.csrf = bounded_string(fields.csrf, DecodeError::InvalidCsrfClaim)?;
+    claims.token_type = match fields.token_type {
+        Scalar::Absent => ClaimedType::Absent,
+        Scalar::Str(text) => text.parse().map_or(ClaimedType::Other, ClaimedType::Known),
+        _ => ClaimedType::Other,
+    };
+    claims.fresh = fields.fresh == Scalar::Bool(true);
+    Ok(())
+}
+
+fn bounded_string(value: Scalar, invalid: DecodeError) -> Result<Option<String>, DecodeError> {
+    match value {
+        Scalar::Absent => Ok(None),
+        Scalar::Str(text) if text.len() <= MAX_ID_CLAIM_LEN => Ok(Some(text)),
+        _ => Err(invalid),
+    }
+}
