@@ -1,1 +1,108 @@
-//! placeholder
+//! # authjwt-axum
+//!
+//! fastapi-jwt-auth's `AuthJWT` on axum 0.8: access, refresh and fresh tokens from headers or
+//! cookies, CSRF double submit, a revocation denylist and WebSocket authentication, answering
+//! with the original's status codes and `{"detail": ...}` messages.
+//!
+//! The configuration is an [`AuthJwtConfig`] in the router state (directly, or in your own
+//! state through `FromRef`). Then either:
+//!
+//! * take the [`AuthJwt`] extractor and call its protect functions, as the original's
+//!   handlers call `Authorize.jwt_required()`; or
+//! * take a typed guard — [`JwtRequired`], [`JwtOptional`], [`RefreshRequired`],
+//!   [`FreshRequired`] — which checks before the handler runs and hands it the token.
+//!
+//! ```
+//! use axum::{Json, Router, routing::{get, post}};
+//! use authjwt_axum::{AuthJwt, AuthJwtConfig, AuthJwtRejection, JwtRequired, TokenLocation};
+//! use serde_json::{Value, json};
+//!
+//! async fn login(auth: AuthJwt) -> Result<(authjwt_axum::AuthCookies, Json<Value>), AuthJwtRejection> {
+//!     let access_token = auth.access_token("alice").fresh(true).encode()?;
+//!     let cookies = auth.set_access_cookies(&access_token, None)?;
+//!     Ok((cookies, Json(json!({ "access_token": access_token }))))
+//! }
+//!
+//! async fn refresh(mut auth: AuthJwt) -> Result<Json<Value>, AuthJwtRejection> {
+//!     auth.jwt_refresh_token_required().await?;
+//!     let subject = auth.get_jwt_subject().cloned().expect("verified tokens have a subject here");
+//!     Ok(Json(json!({ "access_token": auth.create_access_token(subject)? })))
+//! }
+//!
+//! async fn protected(JwtRequired(token): JwtRequired) -> Json<Value> {
+//!     Json(json!({ "user": token.claims().subject() }))
+//! }
+//!
+//! let config = AuthJwtConfig::builder()
+//!     .secret_key("a-random-secret-of-at-least-32-bytes")
+//!     .token_location([TokenLocation::Headers, TokenLocation::Cookies])
+//!     .build()?;
+//! let app: Router = Router::new()
+//!     .route("/login", post(login))
+//!     .route("/refresh", post(refresh))
+//!     .route("/protected", get(protected))
+//!     .with_state(config);
+//! # Ok::<(), authjwt_axum::ConfigError>(())
+//! ```
+//!
+//! ## Cookies
+//!
+//! [`AuthCookies`] carries `Set-Cookie` headers as part of the response: return it from the
+//! handler (see [`cookies`]).
+//!
+//! ## WebSocket
+//!
+//! [`AuthJwt::websocket`] runs the protect functions on a token from the query or path, or on
+//! the handshake's cookies with the CSRF value passed explicitly (see [`WebSocketGuard`]).
+//!
+//! ## Shaping error responses
+//!
+//! Failures answer the original's status and `{"detail": "<message>"}`. The
+//! [`AuthJwtError`] is also stored in the response's extensions, so one middleware can
+//! reshape them — here, the most requested change, 401 instead of 422 for expired tokens:
+//!
+//! ```
+//! use axum::{Router, middleware, response::Response, routing::get, http::StatusCode};
+//! use authjwt_axum::{AuthJwtConfig, AuthJwtError, DecodeError, JwtRequired};
+//!
+//! async fn expired_is_401(mut response: Response) -> Response {
+//!     if let Some(AuthJwtError::Decode(DecodeError::ExpiredSignature)) =
+//!         response.extensions().get::<AuthJwtError>()
+//!     {
+//!         *response.status_mut() = StatusCode::UNAUTHORIZED;
+//!     }
+//!     response
+//! }
+//!
+//! async fn protected(_: JwtRequired) -> &'static str {
+//!     "ok"
+//! }
+//!
+//! let app: Router = Router::new()
+//!     .route("/protected", get(protected))
+//!     .layer(middleware::map_response(expired_is_401))
+//!     .with_state(AuthJwtConfig::builder().secret_key("a-random-secret-of-at-least-32-bytes").build()?);
+//! # Ok::<(), authjwt_axum::ConfigError>(())
+//! ```
+//!
+//! A handler can also take `Result<JwtRequired, AuthJwtRejection>` and answer as it likes.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod cookies;
+mod extract;
+pub mod guard;
+mod rejection;
+mod request;
+
+pub use authjwt;
+pub use authjwt::{
+    Algorithm, AuthJwtConfig, AuthJwtConfigBuilder, AuthJwtError, Claims, ConfigError,
+    CreateTokenError, CsrfError, DecodeError, ExpiresTime, InvalidHeader, MissingToken,
+    Requirement, SameSite, Subject, TokenLocation, TokenType, VerifiedToken,
+};
+
+pub use crate::cookies::AuthCookies;
+pub use crate::extract::{AuthJwt, WebSocketAuth, WebSocketGuard};
+pub use crate::guard::{FreshRequired, JwtOptional, JwtRequired, RefreshRequired};
+pub use crate::rejection::{AuthJwtRejection, detail_body};

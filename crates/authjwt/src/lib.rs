@@ -71,7 +71,7 @@ pub use crate::config::{
     AuthJwtConfig, AuthJwtConfigBuilder, ConfigError, HttpMethod, SameSite, Settings,
     TokenLocation, TokenType,
 };
-pub use crate::create::{Audience, ExpiresTime, TokenBuilder};
+pub use crate::create::{Access, Audience, ExpiresTime, Refresh, TokenBuilder};
 pub use crate::error::{
     AuthJwtError, CreateTokenError, CsrfError, DecodeError, InvalidHeader, MissingToken,
 };

@@ -44,7 +44,6 @@ deserialize_from_str!(TokenLocation);
 
 /// The two kinds of token, as written in the `type` claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum TokenType {
     /// `"access"`.
     Access,
@@ -87,7 +86,6 @@ deserialize_from_str!(TokenType);
 
 /// The `SameSite` attribute of the cookies (`authjwt_cookie_samesite`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum SameSite {
     /// `SameSite=strict`.
     Strict,

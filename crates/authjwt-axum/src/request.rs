@@ -1,0 +1,233 @@
+//! Where a request's token comes from: the header, the cookies, or a WebSocket, chosen as
+//! fastapi-jwt-auth chooses (spec §5, §6.2–§6.5, §8).
+
+use authjwt::{
+    AuthJwtConfig, AuthJwtError, InvalidHeader, MissingToken, Requirement, Settings, TokenLocation,
+    TokenType, VerifiedToken, csrf,
+};
+use http::header::COOKIE;
+use http::request::Parts;
+use http::{HeaderValue, Method};
+
+/// The credentials a request carries, captured when an extractor runs. Nothing is parsed
+/// until a protect function asks, so a malformed header cannot fail a handler that never
+/// asks for a token.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RequestCredentials {
+    method: Method,
+    header: HeaderValues,
+    cookies: Vec<HeaderValue>,
+    access_csrf: Option<HeaderValue>,
+    refresh_csrf: Option<HeaderValue>,
+}
+
+/// The values of the configured token header.
+#[derive(Debug, Clone, Default)]
+enum HeaderValues {
+    #[default]
+    Absent,
+    One(HeaderValue),
+    /// The header was sent more than once: ambiguous, so refused.
+    Repeated,
+}
+
+impl RequestCredentials {
+    pub(crate) fn capture(parts: &Parts, settings: &Settings) -> Self {
+        let headers = &parts.headers;
+        let header = if settings.has_location(TokenLocation::Headers) {
+            let mut values = headers.get_all(settings.header_name.as_str()).iter();
+            match (values.next(), values.next()) {
+                (None, _) => HeaderValues::Absent,
+                (Some(value), None) => HeaderValues::One(value.clone()),
+                (Some(_), Some(_)) => HeaderValues::Repeated,
+            }
+        } else {
+            HeaderValues::Absent
+        };
+        Self {
+            method: parts.method.clone(),
+            header,
+            cookies: headers.get_all(COOKIE).iter().cloned().collect(),
+            access_csrf: headers
+                .get(settings.access_csrf_header_name.as_str())
+                .cloned(),
+            refresh_csrf: headers
+                .get(settings.refresh_csrf_header_name.as_str())
+                .cloned(),
+        }
+    }
+
+    /// The token in the configured header, if one was sent (spec §5.1). The type prefix is
+    /// compared literally and case-sensitively; the value must split into exactly the
+    /// expected parts.
+    fn header_token(&self, settings: &Settings) -> Result<Option<&str>, AuthJwtError> {
+        let value = match &self.header {
+            HeaderValues::Absent => return Ok(None),
+            HeaderValues::One(value) if value.is_empty() => return Ok(None),
+            HeaderValues::One(value) => value,
+            HeaderValues::Repeated => return Err(bad_header(settings)),
+        };
+        let text = value.to_str().map_err(|_| bad_header(settings))?;
+        parse_header_value(text, settings.header_type.as_deref())
+            .map(Some)
+            .ok_or_else(|| bad_header(settings))
+    }
+
+    /// The value of cookie `name`: the last one sent, as Starlette reads cookies; empty
+    /// counts as absent.
+    pub(crate) fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies
+            .iter()
+            .filter_map(|header| header.to_str().ok())
+            .flat_map(|header| header.split(';'))
+            .filter_map(|pair| {
+                let (key, value) = pair.split_once('=')?;
+                (key.trim() == name).then(|| unquote(value.trim()))
+            })
+            .last()
+            .filter(|value| !value.is_empty())
+    }
+
+    fn csrf_header(&self, token_type: TokenType) -> Option<&[u8]> {
+        match token_type {
+            TokenType::Refresh => self.refresh_csrf.as_ref(),
+            TokenType::Access => self.access_csrf.as_ref(),
+        }
+        .map(HeaderValue::as_bytes)
+    }
+}
+
+/// Starlette's cookie parser drops surrounding double quotes.
+fn unquote(value: &str) -> &str {
+    value
+        .strip_prefix('"')
+        .and_then(|inner| inner.strip_suffix('"'))
+        .unwrap_or(value)
+}
+
+/// `{type} <JWT>`, or a bare `<JWT>` without a type.
+fn parse_header_value<'a>(value: &'a str, header_type: Option<&str>) -> Option<&'a str> {
+    let mut parts = value.split_ascii_whitespace();
+    if let Some(header_type) = header_type {
+        let rest = value.strip_prefix(header_type)?;
+        if !rest.starts_with([' ', '\t']) {
+            return None;
+        }
+        parts.next();
+    }
+    let token = parts.next()?;
+    parts.next().is_none().then_some(token)
+}
+
+fn bad_header(settings: &Settings) -> AuthJwtError {
+    InvalidHeader::BadHeaderValue {
+        header_name: settings.header_name.clone(),
+        header_type: settings.header_type.clone(),
+    }
+    .into()
+}
+
+/// Verifies the request's token for `requirement` (`auth_from="request"`).
+///
+/// Header and cookie precedence follow spec §5.2: with both locations, a header token wins
+/// (even an invalid one: there is no fallback), and only its absence leads to the cookies. An
+/// absent token is always [`AuthJwtError::MissingToken`]; the optional paths turn exactly
+/// that into "no token".
+pub(crate) async fn verify_request(
+    config: &AuthJwtConfig,
+    credentials: &RequestCredentials,
+    requirement: Requirement,
+) -> Result<VerifiedToken, AuthJwtError> {
+    let settings = config.settings();
+    if settings.has_location(TokenLocation::Headers) {
+        if let Some(token) = credentials.header_token(settings)? {
+            return config.verify(token, requirement).await;
+        }
+        if !settings.has_location(TokenLocation::Cookies) {
+            return Err(MissingToken::Header {
+                header_name: settings.header_name.clone(),
+            }
+            .into());
+        }
+    }
+    let token_type = requirement.token_type();
+    let csrf_applies = settings.is_csrf_method(credentials.method.as_str());
+    verify_cookie(
+        config,
+        credentials,
+        credentials.csrf_header(token_type),
+        csrf_applies,
+        requirement,
+    )
+    .await
+}
+
+/// The cookie path (spec §6.4, §6.5, and §8's cookie mode): the cookie must be there; when
+/// CSRF protection applies, the submitted value must be there before anything is decoded,
+/// and must match the token's claim after everything else passed.
+pub(crate) async fn verify_cookie(
+    config: &AuthJwtConfig,
+    credentials: &RequestCredentials,
+    submitted_csrf: Option<&[u8]>,
+    csrf_applies: bool,
+    requirement: Requirement,
+) -> Result<VerifiedToken, AuthJwtError> {
+    let settings = config.settings();
+    let cookie_key = match requirement.token_type() {
+        TokenType::Refresh => &settings.refresh_cookie_key,
+        TokenType::Access => &settings.access_cookie_key,
+    };
+    let token = credentials
+        .cookie(cookie_key)
+        .ok_or_else(|| MissingToken::Cookie {
+            cookie_key: cookie_key.clone(),
+        })?;
+    let csrf_value = if settings.cookie_csrf_protect && csrf_applies {
+        Some(csrf::submitted_value(submitted_csrf)?)
+    } else {
+        None
+    };
+    let verified = config.verify(token, requirement).await?;
+    if let Some(submitted) = csrf_value {
+        csrf::check_double_submit(verified.claims(), submitted)?;
+    }
+    Ok(verified)
+}
+
+/// Turns the absence of a token into `None`, as `jwt_optional` does; every other failure,
+/// an invalid or expired token included, still fails.
+pub(crate) fn optional(
+    result: Result<VerifiedToken, AuthJwtError>,
+) -> Result<Option<VerifiedToken>, AuthJwtError> {
+    match result {
+        Ok(verified) => Ok(Some(verified)),
+        Err(AuthJwtError::MissingToken(_)) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_header_value;
+
+    #[test]
+    fn header_values_follow_the_original_table() {
+        let bearer = Some("Bearer");
+        assert_eq!(parse_header_value("Bearer t", bearer), Some("t"));
+        assert_eq!(parse_header_value("Bearer  t", bearer), Some("t"));
+        assert_eq!(parse_header_value("Bearer\tt", bearer), Some("t"));
+        for refused in [
+            "bearer t",
+            "Bearer",
+            "Bearer a b",
+            "JWT t",
+            "Bearerx t",
+            "Test asd",
+        ] {
+            assert_eq!(parse_header_value(refused, bearer), None, "{refused}");
+        }
+        assert_eq!(parse_header_value("B.arer t", Some("Bxarer")), None);
+        assert_eq!(parse_header_value("t", None), Some("t"));
+        assert_eq!(parse_header_value("JWT t", None), None);
+    }
+}
