@@ -502,6 +502,27 @@ impl AuthJwtConfigBuilder {
     }
 }
 
+/// A random secret for the HMAC algorithms: 64 random bytes, base64url-encoded (86
+/// characters), long enough for HS512 and so for every HS algorithm.
+///
+/// ```
+/// let secret = authjwt::config::random_secret()?;
+/// assert_eq!(secret.len(), 86);
+/// let config = authjwt::AuthJwtConfig::builder().secret_key(secret).build()?;
+/// # Ok::<(), authjwt::ConfigError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`ConfigError::InvalidValue`] for `authjwt_secret_key` if the system's random generator
+/// fails.
+pub fn random_secret() -> Result<String, ConfigError> {
+    let mut bytes = [0u8; 64];
+    aws_lc_rs::rand::fill(&mut bytes)
+        .map_err(|_| ConfigError::invalid("authjwt_secret_key", "the random generator failed"))?;
+    Ok(crate::codec::b64_encode(&bytes))
+}
+
 const MIN_LENGTH: &str = "ensure this value has at least 1 characters";
 
 /// Strips surrounding whitespace, as the original does, and refuses what is left empty.

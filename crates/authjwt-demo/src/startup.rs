@@ -1,0 +1,102 @@
+//! The demo's start-up: configuration from `AUTHJWT_*` variables, `DEMO_ADDR` and
+//! `DEMO_DENYLIST`.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::net::SocketAddr;
+
+use authjwt::revocation::MemoryStore;
+use authjwt::{AuthJwtConfig, ConfigError};
+
+/// What the server starts with.
+#[derive(Debug)]
+pub struct Startup {
+    /// The validated configuration, revocation store included.
+    pub config: AuthJwtConfig,
+    /// Where to listen (`DEMO_ADDR`, default `127.0.0.1:8000`).
+    pub addr: SocketAddr,
+    /// Whether the HMAC secret was generated because no key was configured.
+    pub generated_secret: bool,
+}
+
+/// Why the server cannot start. Each names the variable at fault.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StartupError {
+    /// An `AUTHJWT_*` setting is invalid.
+    Config(ConfigError),
+    /// `DEMO_ADDR` is not a socket address.
+    Addr(String),
+    /// `DEMO_DENYLIST` is neither `memory` nor a reachable `redis://` URL.
+    Denylist(String),
+}
+
+impl fmt::Display for StartupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Config(err) => write!(f, "invalid configuration: {err}"),
+            Self::Addr(value) => write!(
+                f,
+                "DEMO_ADDR: `{value}` is not an address like 127.0.0.1:8000"
+            ),
+            Self::Denylist(reason) => write!(f, "DEMO_DENYLIST: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for StartupError {}
+
+impl From<ConfigError> for StartupError {
+    fn from(err: ConfigError) -> Self {
+        Self::Config(err)
+    }
+}
+
+const KEY_VARIABLES: [&str; 5] = [
+    "AUTHJWT_SECRET_KEY",
+    "AUTHJWT_PRIVATE_KEY",
+    "AUTHJWT_PRIVATE_KEY_FILE",
+    "AUTHJWT_PUBLIC_KEY",
+    "AUTHJWT_PUBLIC_KEY_FILE",
+];
+
+/// Reads the configuration from `vars` (the process environment in the binary). The
+/// denylist is on unless `AUTHJWT_DENYLIST_ENABLED` says otherwise; with no key at all, a
+/// random secret is generated so the server starts anyway.
+///
+/// # Errors
+///
+/// A [`StartupError`] naming the variable at fault.
+pub async fn from_env(vars: Vec<(OsString, OsString)>) -> Result<Startup, StartupError> {
+    let var = |name: &str| {
+        vars.iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.to_string_lossy().into_owned())
+    };
+    let addr_text = var("DEMO_ADDR").unwrap_or_else(|| "127.0.0.1:8000".to_owned());
+    let addr = addr_text
+        .parse()
+        .map_err(|_| StartupError::Addr(addr_text.clone()))?;
+
+    let mut builder = AuthJwtConfig::builder().denylist_enabled(true);
+    let generated_secret = KEY_VARIABLES.iter().all(|name| var(name).is_none());
+    if generated_secret {
+        builder = builder.secret_key(authjwt::config::random_secret()?);
+    }
+    builder = builder.apply_env(vars.iter().map(|(key, value)| (key, value)))?;
+
+    let denylist = var("DEMO_DENYLIST").unwrap_or_else(|| "memory".to_owned());
+    builder = match denylist.as_str() {
+        "memory" => builder.revocation_store(MemoryStore::new()),
+        other => {
+            return Err(StartupError::Denylist(format!(
+                "`{other}` is neither `memory` nor a redis:// URL"
+            )));
+        }
+    };
+    Ok(Startup {
+        config: builder.build()?,
+        addr,
+        generated_secret,
+    })
+}
