@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 
 use authjwt::revocation::MemoryStore;
 use authjwt::{AuthJwtConfig, ConfigError};
+use authjwt_redis::RedisStore;
 
 /// What the server starts with.
 #[derive(Debug)]
@@ -88,6 +89,12 @@ pub async fn from_env(vars: Vec<(OsString, OsString)>) -> Result<Startup, Startu
     let denylist = var("DEMO_DENYLIST").unwrap_or_else(|| "memory".to_owned());
     builder = match denylist.as_str() {
         "memory" => builder.revocation_store(MemoryStore::new()),
+        url if url.starts_with("redis://") || url.starts_with("rediss://") => {
+            let store = RedisStore::connect(url)
+                .await
+                .map_err(|err| StartupError::Denylist(err.to_string()))?;
+            builder.revocation_store(store)
+        }
         other => {
             return Err(StartupError::Denylist(format!(
                 "`{other}` is neither `memory` nor a redis:// URL"

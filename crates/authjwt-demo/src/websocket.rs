@@ -1,7 +1,7 @@
 //! The WebSocket routes: each checks, sends one text frame and closes.
 
 use authjwt_axum::{AuthJwt, AuthJwtError, WebSocketAuth};
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -85,8 +85,14 @@ fn answer(
         .into_response()
 }
 
+/// The close frame carries 1000 (normal closure), as Starlette's `websocket.close()` does;
+/// a close frame without a code reaches the client as 1005 (no status received).
 async fn send_and_close(mut socket: WebSocket, frame: String) {
     if socket.send(Message::text(frame)).await.is_ok() {
-        let _ = socket.send(Message::Close(None)).await;
+        let close = CloseFrame {
+            code: close_code::NORMAL,
+            reason: "".into(),
+        };
+        let _ = socket.send(Message::Close(Some(close))).await;
     }
 }

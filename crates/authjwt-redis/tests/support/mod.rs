@@ -1,0 +1,141 @@
+//! A throwaway `redis-server` per test, on a free loopback port, without persistence.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+const READY_WITHIN: Duration = Duration::from_secs(10);
+
+/// A running `redis-server`, killed when dropped.
+pub(crate) struct RedisServer {
+    port: u16,
+    child: Option<Child>,
+}
+
+impl RedisServer {
+    /// Starts a server, or returns `None` (after saying so) when `redis-server` is not
+    /// installed. With `CI=true` a missing `redis-server` fails the test instead.
+    pub(crate) fn start() -> Option<Self> {
+        let mut last_error = None;
+        // A free port can be taken between probing and binding: try a few.
+        for _ in 0..5 {
+            let port = free_port();
+            match spawn(port) {
+                Ok(child) => {
+                    let mut server = Self {
+                        port,
+                        child: Some(child),
+                    };
+                    match server.wait_ready() {
+                        Ok(()) => return Some(server),
+                        Err(err) => last_error = Some(err),
+                    }
+                }
+                Err(err) if err.kind() == ErrorKind::NotFound => {
+                    assert!(
+                        std::env::var("CI").as_deref() != Ok("true"),
+                        "redis-server is not on PATH, and CI=true requires these tests to run"
+                    );
+                    eprintln!("skipped: redis-server is not on PATH");
+                    return None;
+                }
+                Err(err) => panic!("could not start redis-server: {err}"),
+            }
+        }
+        panic!("redis-server did not start: {last_error:?}");
+    }
+
+    /// `redis://127.0.0.1:<port>/0`.
+    pub(crate) fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// Kills the server (SIGKILL: no shutdown, no save) and waits for it to exit.
+    pub(crate) fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts a new, empty server on the same port.
+    pub(crate) fn restart(&mut self) {
+        self.stop();
+        let deadline = Instant::now() + READY_WITHIN;
+        loop {
+            // The port may take a moment to be released.
+            self.child = Some(spawn(self.port).expect("redis-server starts again"));
+            match self.wait_ready() {
+                Ok(()) => return,
+                Err(err) if Instant::now() < deadline => {
+                    eprintln!("redis-server restart on port {} failed: {err}", self.port);
+                    self.stop();
+                    thread::sleep(Duration::from_millis(100));
+                }
+                Err(err) => panic!("redis-server did not restart: {err}"),
+            }
+        }
+    }
+
+    /// Waits until the server answers `PING`, or fails if it exits or takes too long.
+    fn wait_ready(&mut self) -> Result<(), String> {
+        let deadline = Instant::now() + READY_WITHIN;
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
+        loop {
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
+                self.child = None;
+                return Err(format!("redis-server exited: {status}"));
+            }
+            if ping(addr) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                self.stop();
+                return Err(format!("redis-server did not answer on {addr}"));
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|listener| listener.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+fn spawn(port: u16) -> std::io::Result<Child> {
+    let dir: PathBuf = std::env::temp_dir();
+    Command::new("redis-server")
+        .args(["--port", &port.to_string()])
+        .args(["--bind", "127.0.0.1"])
+        .args(["--save", ""])
+        .args(["--appendonly", "no"])
+        .arg("--dir")
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+}
+
+fn ping(addr: SocketAddr) -> bool {
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+    let mut reply = [0_u8; 7];
+    stream.write_all(b"PING\r\n").is_ok()
+        && stream.read_exact(&mut reply).is_ok()
+        && &reply == b"+PONG\r\n"
+}
