@@ -231,7 +231,7 @@ const SHARDS: usize = 16;
 /// Memory stays bounded by the live revoked tokens: an entry is dropped once its token's
 /// `exp` plus leeway has passed (lazily, when its shard grows; or by
 /// [`purge_expired`](Self::purge_expired)). Entries without expiry stay until
-/// [`remove`](Self::remove)d. Each entry costs about 100 bytes plus the `jti` (measured in
+/// [`remove`](Self::remove)d. Each entry costs about 90 bytes with a 36-byte `jti` (measured in
 /// `tests/memory_store.rs`). It is per process and lost on restart; several instances need a
 /// shared store such as Redis.
 ///
@@ -352,19 +352,30 @@ impl MemoryStore {
             self.purge_shard(&mut shard, now);
             shard.purge_at = (shard.entries.len() * 2).max(MIN_PURGE_AT);
         }
-        if shard.entries.contains_key(jti) {
-            shard.entries.insert(jti.into(), expires_at);
-            return Ok(());
-        }
-        if self.capacity.is_some_and(|capacity| self.len() >= capacity) {
+        if !shard.entries.contains_key(jti) && self.is_full() {
             self.purge_shard(&mut shard, now);
-            if self.capacity.is_some_and(|capacity| self.len() >= capacity) {
-                return Err(RevocationError::CapacityExceeded);
+            if self.is_full() {
+                // Expired entries in the other shards are room too. Drop them one shard at a
+                // time, never holding two shard locks, so concurrent inserts cannot deadlock.
+                drop(shard);
+                self.purge_all(now);
+                shard = self
+                    .shard(jti)
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner);
+                if !shard.entries.contains_key(jti) && self.is_full() {
+                    return Err(RevocationError::CapacityExceeded);
+                }
             }
         }
-        shard.entries.insert(jti.into(), expires_at);
-        self.len.fetch_add(1, Ordering::Relaxed);
+        if shard.entries.insert(jti.into(), expires_at).is_none() {
+            self.len.fetch_add(1, Ordering::Relaxed);
+        }
         Ok(())
+    }
+
+    fn is_full(&self) -> bool {
+        self.capacity.is_some_and(|capacity| self.len() >= capacity)
     }
 
     /// Forgets `jti`; returns whether it was held.
@@ -384,12 +395,15 @@ impl MemoryStore {
 
     /// Drops every entry whose token has expired; returns how many entries remain.
     pub fn purge_expired(&self) -> usize {
-        let now = self.clock.now();
+        self.purge_all(self.clock.now());
+        self.len()
+    }
+
+    fn purge_all(&self, now: i64) {
         for shard in &self.shards {
             let mut shard = shard.write().unwrap_or_else(PoisonError::into_inner);
             self.purge_shard(&mut shard, now);
         }
-        self.len()
     }
 
     fn purge_shard(&self, shard: &mut Shard, now: i64) {

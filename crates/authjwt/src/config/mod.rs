@@ -34,14 +34,16 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde::de;
 use serde::{Deserialize, Deserializer};
+use serde_json::Value;
 
 pub use self::settings::Settings;
 pub use self::types::{HttpMethod, SameSite, TokenLocation, TokenType};
-use crate::Algorithm;
 use crate::clock::{Clock, SystemClock};
 use crate::keys::{KeyMaterial, KeyRing};
 use crate::revocation::RevocationStore;
+use crate::{Algorithm, JsonObject};
 
 /// A configuration that failed validation. Each variant names the setting at fault.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -238,10 +240,25 @@ impl fmt::Debug for AuthJwtConfigBuilder {
     }
 }
 
+/// Reads [`Settings`] from any self-describing format. Each setting is read alone first, so
+/// an error names the setting whatever the format: `authjwt_cookie_secure: invalid type:
+/// string "yes", expected a boolean`.
 impl<'de> Deserialize<'de> for AuthJwtConfigBuilder {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let object = JsonObject::deserialize(deserializer)?;
+        for (name, value) in &object {
+            let alone = JsonObject::from_iter([(name.clone(), value.clone())]);
+            if let Err(err) = Settings::deserialize(Value::Object(alone)) {
+                let setting = if name.starts_with("authjwt_") {
+                    name.clone()
+                } else {
+                    format!("authjwt_{name}")
+                };
+                return Err(de::Error::custom(format!("{setting}: {err}")));
+            }
+        }
         Ok(Self {
-            settings: Settings::deserialize(deserializer)?,
+            settings: Settings::deserialize(Value::Object(object)).map_err(de::Error::custom)?,
             ..Self::default()
         })
     }

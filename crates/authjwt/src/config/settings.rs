@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use super::types::{HttpMethod, SameSite, TokenLocation, TokenType};
@@ -102,8 +103,9 @@ pub struct Settings {
     /// `authjwt_cookie_secure`. Default `false`.
     #[serde(alias = "authjwt_cookie_secure")]
     pub cookie_secure: bool,
-    /// `authjwt_cookie_samesite`. Default none (no attribute).
-    #[serde(alias = "authjwt_cookie_samesite")]
+    /// `authjwt_cookie_samesite`. Default none (no attribute). An explicit `null` is refused,
+    /// as the original refuses `None`: leave the setting out instead.
+    #[serde(alias = "authjwt_cookie_samesite", deserialize_with = "same_site")]
     pub cookie_samesite: Option<SameSite>,
     /// `authjwt_cookie_csrf_protect`: double-submit protection for cookie tokens. Default
     /// `true`.
@@ -328,15 +330,40 @@ fn header_type<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Stri
 
 /// One audience as a string, or a list of them.
 fn audience<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<String>>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        One(String),
-        Many(Vec<String>),
+    struct AudienceVisitor;
+
+    impl<'de> Visitor<'de> for AudienceVisitor {
+        type Value = Option<Vec<String>>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string or a list of strings")
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_str<E: de::Error>(self, audience: &str) -> Result<Self::Value, E> {
+            Ok(Some(vec![audience.to_owned()]))
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut audiences = Vec::new();
+            while let Some(audience) = seq.next_element::<String>()? {
+                audiences.push(audience);
+            }
+            Ok(Some(audiences))
+        }
     }
-    Ok(match Option::<Raw>::deserialize(deserializer)? {
-        None => None,
-        Some(Raw::One(audience)) => Some(vec![audience]),
-        Some(Raw::Many(audiences)) => Some(audiences),
-    })
+
+    deserializer.deserialize_any(AudienceVisitor)
+}
+
+fn same_site<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<SameSite>, D::Error> {
+    match Option::<String>::deserialize(deserializer)? {
+        Some(value) => value.parse().map(Some).map_err(de::Error::custom),
+        None => Err(de::Error::custom(
+            "The 'authjwt_cookie_samesite' must be between 'strict', 'lax', 'none'",
+        )),
+    }
 }

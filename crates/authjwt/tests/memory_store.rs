@@ -1,0 +1,424 @@
+//! The in-memory revocation store, and revocation through the configuration.
+//!
+//! This binary installs a counting global allocator (the `allocation-counter` crate counts per
+//! thread, so tests running in parallel do not disturb the memory measurement).
+
+mod common;
+
+use std::sync::Arc;
+use std::thread;
+
+use authjwt::revocation::{self, MemoryStore};
+use authjwt::{AuthJwtError, DecodeError, ExpiresTime, FixedClock, Requirement, RevocationError};
+use common::{NOW, RecordingStore, builder_with_clock, failure, fixed_clock, hs256_claims};
+
+fn store_at(clock: &Arc<FixedClock>) -> MemoryStore {
+    MemoryStore::new().with_clock(Arc::clone(clock) as _)
+}
+
+#[test]
+fn a_revoked_jti_is_contained_until_its_expiry_inclusive() {
+    let clock = fixed_clock();
+    let store = store_at(&clock);
+    assert!(store.is_empty());
+    store.insert("a", Some(NOW + 10)).expect("stored");
+    assert!(store.contains("a"));
+    assert!(!store.contains("b"));
+    assert_eq!(store.len(), 1);
+
+    clock.set(NOW + 10);
+    assert!(
+        store.contains("a"),
+        "still revoked at its last valid second"
+    );
+    clock.set(NOW + 11);
+    assert!(!store.contains("a"), "its token can no longer pass exp");
+    // Held until dropped, then gone.
+    assert_eq!(store.len(), 1);
+    assert_eq!(store.purge_expired(), 0);
+    assert!(store.is_empty());
+}
+
+#[test]
+fn revoking_again_replaces_the_expiry() {
+    let clock = fixed_clock();
+    let store = store_at(&clock);
+    store.insert("a", Some(NOW + 10)).expect("stored");
+    store.insert("a", Some(NOW + 100)).expect("stored");
+    assert_eq!(store.len(), 1);
+    clock.set(NOW + 50);
+    assert!(store.contains("a"));
+    store.insert("a", None).expect("stored");
+    clock.set(NOW + 1_000_000);
+    assert!(store.contains("a"));
+    assert_eq!(store.len(), 1);
+}
+
+#[test]
+fn an_already_expired_revocation_stores_nothing() {
+    let clock = fixed_clock();
+    let store = store_at(&clock);
+    store
+        .insert("old", Some(NOW - 1))
+        .expect("a no-op, not an error");
+    assert!(store.is_empty());
+    assert!(!store.contains("old"));
+    store.insert("now", Some(NOW)).expect("stored");
+    assert_eq!(store.len(), 1);
+}
+
+#[test]
+fn an_entry_without_expiry_stays_until_removed() {
+    let clock = fixed_clock();
+    let store = store_at(&clock);
+    store.insert("forever", None).expect("stored");
+    clock.advance(100 * 365 * 24 * 3600);
+    assert_eq!(store.purge_expired(), 1);
+    assert!(store.contains("forever"));
+    assert!(store.remove("forever"));
+    assert!(!store.remove("forever"));
+    assert!(!store.contains("forever"));
+    assert!(store.is_empty());
+}
+
+#[test]
+fn purge_expired_drops_only_expired_entries() {
+    let clock = fixed_clock();
+    let store = store_at(&clock);
+    for i in 0..100 {
+        store
+            .insert(&format!("short-{i}"), Some(NOW + 10))
+            .expect("stored");
+        store
+            .insert(&format!("long-{i}"), Some(NOW + 1_000))
+            .expect("stored");
+    }
+    store.insert("forever", None).expect("stored");
+    assert_eq!(store.len(), 201);
+    clock.set(NOW + 11);
+    assert_eq!(store.purge_expired(), 101);
+    assert!(store.contains("long-0") && store.contains("forever"));
+    assert!(!store.contains("short-0"));
+    clock.set(NOW + 1_001);
+    assert_eq!(store.purge_expired(), 1);
+}
+
+#[test]
+fn expired_entries_are_dropped_lazily_as_the_store_grows() {
+    const ENTRIES: usize = 10_000;
+    let clock = fixed_clock();
+    let store = store_at(&clock);
+    for i in 0..ENTRIES {
+        store
+            .insert(&format!("old-{i}"), Some(NOW + 60))
+            .expect("stored");
+    }
+    assert_eq!(store.len(), ENTRIES);
+
+    clock.set(NOW + 61);
+    // Each shard drops its expired entries once it has grown enough: inserting as many new
+    // entries as there were old ones doubles every shard, which always triggers that.
+    for i in 0..ENTRIES {
+        store
+            .insert(&format!("new-{i}"), Some(NOW + 3_600))
+            .expect("stored");
+    }
+    assert_eq!(store.len(), ENTRIES, "back to the live entries alone");
+    assert!(store.contains("new-0"));
+    assert!(!store.contains("old-0"));
+    assert_eq!(store.purge_expired(), ENTRIES);
+}
+
+#[test]
+fn at_capacity_revocations_are_refused_and_live_entries_kept() {
+    let clock = fixed_clock();
+    let store = store_at(&clock).with_capacity_limit(3);
+    for jti in ["a", "b", "c"] {
+        store.insert(jti, Some(NOW + 60)).expect("under capacity");
+    }
+    let err = store.insert("d", Some(NOW + 60)).expect_err("full");
+    assert!(matches!(err, RevocationError::CapacityExceeded), "{err:?}");
+    assert_eq!(err.to_string(), "the revocation store is full");
+    assert!(store.contains("a") && store.contains("b") && store.contains("c"));
+    assert!(!store.contains("d"));
+    assert_eq!(store.len(), 3);
+    // Re-revoking a held jti needs no room.
+    store.insert("a", None).expect("replaces the entry");
+    assert_eq!(store.len(), 3);
+    // Nothing expired lapses into room: an already-expired revocation is a no-op even when full.
+    store.insert("e", Some(NOW - 1)).expect("nothing to store");
+}
+
+#[test]
+fn at_capacity_expired_entries_make_room_wherever_they_are() {
+    let clock = fixed_clock();
+    let store = store_at(&clock).with_capacity_limit(8);
+    for i in 0..8 {
+        store
+            .insert(&format!("expiring-{i}"), Some(NOW + 10))
+            .expect("under capacity");
+    }
+    clock.set(NOW + 11);
+    // The expired entries sit in whichever shards their ids hash to; all of them count as room.
+    for i in 0..8 {
+        store
+            .insert(&format!("fresh-{i}"), Some(NOW + 100))
+            .unwrap_or_else(|err| {
+                panic!(
+                    "fresh-{i} refused with {} expired entries held: {err}",
+                    8 - i
+                )
+            });
+    }
+    assert_eq!(store.len(), 8);
+    store
+        .insert("one-too-many", Some(NOW + 100))
+        .expect_err("full of live entries");
+}
+
+#[test]
+fn concurrent_revocations_and_checks_lose_nothing() {
+    const THREADS: usize = 8;
+    const PER_THREAD: usize = 2_000;
+    const SHARED: usize = 500;
+    let clock = fixed_clock();
+    let store = Arc::new(store_at(&clock));
+    let workers: Vec<_> = (0..THREADS)
+        .map(|thread| {
+            let store = Arc::clone(&store);
+            thread::spawn(move || {
+                for i in 0..PER_THREAD {
+                    let own = format!("thread-{thread}-{i}");
+                    store.insert(&own, Some(NOW + 3_600)).expect("stored");
+                    assert!(store.contains(&own), "a thread sees its own revocation");
+                    let shared = format!("shared-{}", (i + thread * 7) % SHARED);
+                    store.insert(&shared, None).expect("stored");
+                    assert!(store.contains(&shared));
+                    // Ask about another thread's ids too; the answer may be either.
+                    let _ = store.contains(&format!("thread-{}-{i}", (thread + 1) % THREADS));
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().expect("no worker panicked");
+    }
+    assert_eq!(store.len(), THREADS * PER_THREAD + SHARED);
+    for thread in 0..THREADS {
+        for i in 0..PER_THREAD {
+            assert!(store.contains(&format!("thread-{thread}-{i}")));
+        }
+    }
+    for i in 0..SHARED {
+        assert!(store.contains(&format!("shared-{i}")));
+    }
+    assert_eq!(store.purge_expired(), THREADS * PER_THREAD + SHARED);
+}
+
+#[test]
+fn memory_per_entry_stays_small() {
+    const ENTRIES: usize = 10_000;
+    let clock = fixed_clock();
+    let store = store_at(&clock);
+    // 36-byte ids, like the UUIDs authjwt writes; made before measuring.
+    let jtis: Vec<String> = (0..ENTRIES)
+        .map(|i| format!("00000000-0000-4000-8000-{i:012}"))
+        .collect();
+    assert!(jtis.iter().all(|jti| jti.len() == 36));
+    let info = allocation_counter::measure(|| {
+        for jti in &jtis {
+            store.insert(jti, Some(NOW + 900)).expect("stored");
+        }
+    });
+    assert_eq!(store.len(), ENTRIES);
+    let bytes_per_entry = info.bytes_current / i64::try_from(ENTRIES).expect("small");
+    println!(
+        "MemoryStore: {bytes_per_entry} bytes per entry ({} bytes for {ENTRIES} entries with \
+         36-byte jtis, peak {} bytes)",
+        info.bytes_current, info.bytes_max
+    );
+    assert!(
+        bytes_per_entry > 36,
+        "each entry holds its jti: {bytes_per_entry}"
+    );
+    assert!(bytes_per_entry < 256, "{bytes_per_entry} bytes per entry");
+    drop(store);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revocation through the configuration
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "current_thread")]
+async fn revoke_passes_exp_plus_leeway_to_the_store() {
+    let clock = fixed_clock();
+    let store = Arc::new(RecordingStore::default());
+    let config = builder_with_clock(Arc::clone(&clock))
+        .decode_leeway(std::time::Duration::from_secs(30))
+        .revocation_store(Arc::clone(&store))
+        .build()
+        .expect("valid");
+    let access = config.create_access_token("alice").expect("signed");
+    let long_lived = config
+        .refresh_token("alice")
+        .expires(ExpiresTime::Seconds(90 * 24 * 3600))
+        .encode()
+        .expect("signed");
+    let never = config
+        .access_token("alice")
+        .expires(ExpiresTime::Never)
+        .encode()
+        .expect("signed");
+    config.revoke_token(&access).await.expect("revoked");
+    config.revoke_token(&long_lived).await.expect("revoked");
+    let claims = config.decode(&never).expect("valid").into_claims();
+    config.revoke(&claims).await.expect("revoked");
+    config
+        .revoke_jti("by-hand", Some(12_345))
+        .await
+        .expect("revoked");
+
+    let jti = |token: &str| {
+        config
+            .decode(token)
+            .expect("valid")
+            .claims()
+            .jti()
+            .expect("a jti")
+            .to_owned()
+    };
+    assert_eq!(
+        store.revocations(),
+        [
+            (jti(&access), Some(NOW + 900 + 30)),
+            (jti(&long_lived), Some(NOW + 90 * 24 * 3600 + 30)),
+            (jti(&never), None),
+            ("by-hand".to_owned(), Some(12_345)),
+        ]
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_revoked_token_is_refused_until_it_expires_and_then_forgotten() {
+    let clock = fixed_clock();
+    let store = Arc::new(store_at(&clock));
+    let config = builder_with_clock(Arc::clone(&clock))
+        .decode_leeway(std::time::Duration::from_secs(5))
+        .denylist_enabled(true)
+        .revocation_store(Arc::clone(&store))
+        .build()
+        .expect("valid");
+    let token = config
+        .access_token("alice")
+        .expires(ExpiresTime::Seconds(60))
+        .encode()
+        .expect("signed");
+    config
+        .verify(&token, Requirement::Access)
+        .await
+        .expect("not yet revoked");
+    config.revoke_token(&token).await.expect("revoked");
+    assert_eq!(store.len(), 1);
+    assert_eq!(
+        failure(config.verify(&token, Requirement::Access).await),
+        (401, "Token has been revoked".to_owned())
+    );
+    // exp + leeway is the token's last valid second, and the entry's.
+    clock.set(NOW + 65);
+    assert_eq!(
+        failure(config.verify(&token, Requirement::Access).await),
+        (401, "Token has been revoked".to_owned())
+    );
+    clock.set(NOW + 66);
+    assert_eq!(
+        failure(config.verify(&token, Requirement::Access).await),
+        (422, "Signature has expired".to_owned())
+    );
+    assert_eq!(store.purge_expired(), 0);
+    // Revoking a token that has expired is refused by verification, not stored.
+    assert_eq!(
+        failure(config.revoke_token(&token).await),
+        (422, "Signature has expired".to_owned())
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_token_without_exp_is_revoked_for_good() {
+    let clock = fixed_clock();
+    let store = Arc::new(store_at(&clock));
+    let config = builder_with_clock(Arc::clone(&clock))
+        .denylist_enabled(true)
+        .revocation_store(Arc::clone(&store))
+        .build()
+        .expect("valid");
+    let token = config
+        .refresh_token("alice")
+        .expires(ExpiresTime::Never)
+        .encode()
+        .expect("signed");
+    config.revoke_token(&token).await.expect("revoked");
+    clock.advance(10 * 365 * 24 * 3600);
+    assert_eq!(store.purge_expired(), 1);
+    assert_eq!(
+        failure(config.verify(&token, Requirement::Refresh).await),
+        (401, "Token has been revoked".to_owned())
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn revocation_failures_are_reported() {
+    let clock = fixed_clock();
+    let without_store = builder_with_clock(Arc::clone(&clock))
+        .build()
+        .expect("valid");
+    let token = without_store.create_access_token("alice").expect("signed");
+    assert_eq!(
+        without_store.revoke_token(&token).await,
+        Err(AuthJwtError::RevocationUnavailable)
+    );
+    assert_eq!(
+        without_store.revoke_jti("x", None).await,
+        Err(AuthJwtError::RevocationUnavailable)
+    );
+
+    // A store that only answers queries cannot record revocations.
+    let read_only = builder_with_clock(Arc::clone(&clock))
+        .revocation_store(revocation::from_fn(|_claims| false))
+        .build()
+        .expect("valid");
+    assert_eq!(
+        failure(read_only.revoke_token(&token).await),
+        (503, "Token revocation check unavailable".to_owned())
+    );
+
+    let full = builder_with_clock(Arc::clone(&clock))
+        .revocation_store(store_at(&clock).with_capacity_limit(1))
+        .build()
+        .expect("valid");
+    full.revoke_jti("first", None).await.expect("room for one");
+    assert_eq!(
+        full.revoke_jti("second", None).await,
+        Err(AuthJwtError::RevocationUnavailable)
+    );
+
+    let store = Arc::new(RecordingStore::default());
+    let recording = builder_with_clock(Arc::clone(&clock))
+        .revocation_store(Arc::clone(&store))
+        .build()
+        .expect("valid");
+    assert_eq!(
+        failure(recording.revoke_token("garbage").await),
+        (422, "Not enough segments".to_owned())
+    );
+    let without_jti = hs256_claims(r#"{"sub":"alice","type":"access"}"#);
+    let claims = recording.decode(&without_jti).expect("valid").into_claims();
+    assert_eq!(
+        recording.revoke(&claims).await,
+        Err(AuthJwtError::Decode(DecodeError::MissingClaim("jti")))
+    );
+    assert_eq!(
+        failure(recording.revoke_token(&without_jti).await),
+        (422, r#"Token is missing the "jti" claim"#.to_owned())
+    );
+    assert!(store.revocations().is_empty());
+}
