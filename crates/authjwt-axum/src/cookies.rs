@@ -52,7 +52,8 @@ pub struct AuthCookies {
 
 impl AuthCookies {
     /// The access cookie and, with CSRF protection on, its CSRF cookie (the original's
-    /// `set_access_cookies`). `max_age` overrides `authjwt_cookie_max_age`.
+    /// `set_access_cookies`). `max_age` overrides `authjwt_cookie_max_age`, in whole
+    /// seconds; zero, like `None`, falls back to it, as the original's `max_age=0` does.
     ///
     /// # Errors
     ///
@@ -118,7 +119,10 @@ impl AuthCookies {
     ) -> Result<Self, AuthJwtError> {
         let settings = config.settings();
         let names = CookieNames::of(settings, token_type);
-        let max_age = max_age.or(settings.cookie_max_age);
+        // The original's `max_age or authjwt_cookie_max_age`: zero means the configuration.
+        let max_age = max_age
+            .filter(|max_age| max_age.as_secs() != 0)
+            .or(settings.cookie_max_age);
         let csrf_value = if settings.cookie_csrf_protect {
             let verified = config.decode(token)?;
             let csrf = verified

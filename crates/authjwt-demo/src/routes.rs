@@ -285,32 +285,25 @@ pub(crate) struct CookieRequest {
     max_age: Option<u64>,
 }
 
-impl CookieRequest {
-    /// `max_age=0` falls back to the configuration, as in the original.
-    fn max_age(&self) -> Option<Duration> {
-        self.max_age
-            .filter(|seconds| *seconds != 0)
-            .map(Duration::from_secs)
-    }
-}
-
 fn ok_with(cookies: AuthCookies) -> Response {
     (cookies, Json(json!({ "msg": "ok" }))).into_response()
 }
 
 pub(crate) async fn set_access_cookie(auth: AuthJwt, Json(request): Json<CookieRequest>) -> Answer {
-    Ok(ok_with(
-        auth.set_access_cookies(&request.token, request.max_age())?,
-    ))
+    Ok(ok_with(auth.set_access_cookies(
+        &request.token,
+        request.max_age.map(Duration::from_secs),
+    )?))
 }
 
 pub(crate) async fn set_refresh_cookie(
     auth: AuthJwt,
     Json(request): Json<CookieRequest>,
 ) -> Answer {
-    Ok(ok_with(
-        auth.set_refresh_cookies(&request.token, request.max_age())?,
-    ))
+    Ok(ok_with(auth.set_refresh_cookies(
+        &request.token,
+        request.max_age.map(Duration::from_secs),
+    )?))
 }
 
 pub(crate) async fn unset_access_cookie(auth: AuthJwt) -> Response {
