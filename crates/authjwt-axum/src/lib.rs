@@ -106,3 +106,8 @@ pub use crate::cookies::AuthCookies;
 pub use crate::extract::{AuthJwt, WebSocketAuth, WebSocketGuard};
 pub use crate::guard::{FreshRequired, JwtOptional, JwtRequired, RefreshRequired};
 pub use crate::rejection::{AuthJwtRejection, detail_body};
+
+/// The README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
