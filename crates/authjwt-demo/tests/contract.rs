@@ -1,0 +1,440 @@
+//! The demo contract, route by route, and the demo's start-up from the environment.
+
+use std::ffi::OsString;
+
+use authjwt_demo::startup::{self, StartupError};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const SECRET: &str = "a-64-byte-secret-for-the-demo-contract-tests-0123456789abcdefghij";
+
+fn vars(pairs: &[(&str, &str)]) -> Vec<(OsString, OsString)> {
+    pairs
+        .iter()
+        .map(|(key, value)| (OsString::from(key), OsString::from(value)))
+        .collect()
+}
+
+async fn demo(pairs: &[(&str, &str)]) -> Router {
+    let mut all = vec![("AUTHJWT_SECRET_KEY", SECRET)];
+    all.extend_from_slice(pairs);
+    let started = startup::from_env(vars(&all)).await.unwrap();
+    authjwt_demo::app(started.config)
+}
+
+struct Answer {
+    status: StatusCode,
+    body: Value,
+    cookies: Vec<String>,
+}
+
+async fn send(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> Answer {
+    let mut request = Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let body = match body {
+        Some(json) => {
+            request = request.header("content-type", "application/json");
+            Body::from(json.to_string())
+        }
+        None => Body::empty(),
+    };
+    let response = app
+        .clone()
+        .oneshot(request.body(body).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let cookies = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .collect();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Answer {
+        status,
+        body,
+        cookies,
+    }
+}
+
+async fn login(app: &Router) -> (String, String) {
+    let answer = send(
+        app,
+        "POST",
+        "/login",
+        &[],
+        Some(json!({ "username": "test", "password": "test" })),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    (
+        answer.body["access_token"].as_str().unwrap().to_owned(),
+        answer.body["refresh_token"].as_str().unwrap().to_owned(),
+    )
+}
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+#[tokio::test]
+async fn public_and_bad_login() {
+    let app = demo(&[]).await;
+    let answer = send(&app, "GET", "/public", &[], None).await;
+    assert_eq!(
+        (answer.status, answer.body),
+        (StatusCode::OK, json!({ "msg": "hello" }))
+    );
+
+    let answer = send(
+        &app,
+        "POST",
+        "/login",
+        &[],
+        Some(json!({ "username": "test", "password": "nope" })),
+    )
+    .await;
+    assert_eq!(
+        (answer.status, answer.body),
+        (
+            StatusCode::UNAUTHORIZED,
+            json!({ "detail": "Bad username or password" })
+        )
+    );
+}
+
+#[tokio::test]
+async fn login_protected_claims_headers_and_revocation() {
+    let app = demo(&[]).await;
+    let (access, refresh) = login(&app).await;
+    let auth = bearer(&access);
+    for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
+        for path in ["/protected", "/optional", "/fresh"] {
+            let answer = send(&app, method, path, &[("authorization", &auth)], None).await;
+            assert_eq!(
+                (answer.status, answer.body),
+                (StatusCode::OK, json!({ "user": "test" })),
+                "{method} {path}"
+            );
+        }
+    }
+    let answer = send(&app, "GET", "/optional", &[], None).await;
+    assert_eq!(answer.body, json!({ "user": null }));
+
+    let claims = send(&app, "GET", "/claims", &[("authorization", &auth)], None)
+        .await
+        .body;
+    let keys: Vec<&str> = claims
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["sub", "iat", "nbf", "jti", "exp", "type", "fresh"]);
+    let headers = send(&app, "GET", "/headers", &[("authorization", &auth)], None)
+        .await
+        .body;
+    assert_eq!(headers, json!({ "typ": "JWT", "alg": "HS256" }));
+
+    let refreshed = send(
+        &app,
+        "POST",
+        "/refresh",
+        &[("authorization", &bearer(&refresh))],
+        None,
+    )
+    .await;
+    assert_eq!(refreshed.status, StatusCode::OK);
+    let non_fresh = bearer(refreshed.body["access_token"].as_str().unwrap());
+    let answer = send(
+        &app,
+        "GET",
+        "/fresh",
+        &[("authorization", &non_fresh)],
+        None,
+    )
+    .await;
+    assert_eq!(
+        (answer.status, answer.body),
+        (
+            StatusCode::UNAUTHORIZED,
+            json!({ "detail": "Fresh token required" })
+        )
+    );
+
+    let answer = send(
+        &app,
+        "DELETE",
+        "/access-revoke",
+        &[("authorization", &auth)],
+        None,
+    )
+    .await;
+    assert_eq!(
+        answer.body,
+        json!({ "detail": "Access token has been revoke" })
+    );
+    let answer = send(&app, "GET", "/protected", &[("authorization", &auth)], None).await;
+    assert_eq!(
+        (answer.status, answer.body),
+        (
+            StatusCode::UNAUTHORIZED,
+            json!({ "detail": "Token has been revoked" })
+        )
+    );
+    let answer = send(
+        &app,
+        "DELETE",
+        "/refresh-revoke",
+        &[("authorization", &bearer(&refresh))],
+        None,
+    )
+    .await;
+    assert_eq!(
+        answer.body,
+        json!({ "detail": "Refresh token has been revoke" })
+    );
+    let answer = send(
+        &app,
+        "GET",
+        "/refresh",
+        &[("authorization", &bearer(&refresh))],
+        None,
+    )
+    .await;
+    assert_eq!(answer.body, json!({ "detail": "Token has been revoked" }));
+}
+
+#[tokio::test]
+async fn fresh_login_gives_a_fresh_access_token_only() {
+    let app = demo(&[]).await;
+    let answer = send(
+        &app,
+        "POST",
+        "/fresh-login",
+        &[],
+        Some(json!({ "username": "test", "password": "test" })),
+    )
+    .await;
+    let keys: Vec<&String> = answer.body.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["access_token"]);
+    let auth = bearer(answer.body["access_token"].as_str().unwrap());
+    let answer = send(&app, "GET", "/fresh", &[("authorization", &auth)], None).await;
+    assert_eq!(answer.body, json!({ "user": "test" }));
+}
+
+#[tokio::test]
+async fn cookie_mode_login_sets_four_cookies_and_logout_deletes_them() {
+    let app = demo(&[("AUTHJWT_TOKEN_LOCATION", "headers,cookies")]).await;
+    let answer = send(
+        &app,
+        "POST",
+        "/login",
+        &[],
+        Some(json!({ "username": "test", "password": "test" })),
+    )
+    .await;
+    let names: Vec<&str> = answer
+        .cookies
+        .iter()
+        .map(|cookie| cookie.split('=').next().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "access_token_cookie",
+            "csrf_access_token",
+            "refresh_token_cookie",
+            "csrf_refresh_token"
+        ]
+    );
+    let answer = send(&app, "DELETE", "/logout", &[], None).await;
+    assert_eq!(answer.body, json!({ "msg": "Successfully logout" }));
+    assert_eq!(answer.cookies.len(), 4);
+    assert!(
+        answer
+            .cookies
+            .iter()
+            .all(|cookie| cookie.contains("=\"\"; ") && cookie.contains("Max-Age=0"))
+    );
+}
+
+#[tokio::test]
+async fn token_endpoint_mints_each_option_and_refuses_bad_arguments_with_422() {
+    let app = demo(&[("AUTHJWT_DECODE_AUDIENCE", "[\"a\",\"b\"]")]).await;
+    let answer = send(
+        &app,
+        "POST",
+        "/token",
+        &[],
+        Some(json!({
+            "type": "access", "subject": 7, "fresh": true, "expires_time": false,
+            "audience": ["a", "b"], "headers": { "kid": "k1" }, "user_claims": { "role": "admin" }
+        })),
+    )
+    .await;
+    let auth = bearer(answer.body["token"].as_str().unwrap());
+    let claims = send(&app, "GET", "/claims", &[("authorization", &auth)], None)
+        .await
+        .body;
+    assert_eq!(claims["sub"], 7);
+    assert_eq!(claims["aud"], json!(["a", "b"]));
+    assert_eq!(claims["role"], "admin");
+    assert_eq!(claims.get("exp"), None);
+    let headers = send(&app, "GET", "/headers", &[("authorization", &auth)], None)
+        .await
+        .body;
+    assert_eq!(
+        headers,
+        json!({ "typ": "JWT", "alg": "HS256", "kid": "k1" })
+    );
+
+    for (body, detail) in [
+        (
+            json!({ "type": "access", "subject": "x", "algorithm": "none" }),
+            "Algorithm none could not be found",
+        ),
+        (
+            json!({ "type": "access", "subject": "x", "algorithm": "RS256" }),
+            "no signing key is configured for algorithm RS256",
+        ),
+        (
+            json!({ "type": "refresh", "subject": "x", "user_claims": { "type": "access" } }),
+            "user claims may not set the reserved claim `type`",
+        ),
+    ] {
+        let answer = send(&app, "POST", "/token", &[], Some(body)).await;
+        assert_eq!(
+            (answer.status, answer.body),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({ "detail": detail })
+            )
+        );
+    }
+}
+
+#[tokio::test]
+async fn cookie_endpoints_set_and_unset() {
+    let app = demo(&[
+        ("AUTHJWT_TOKEN_LOCATION", "cookies"),
+        ("AUTHJWT_COOKIE_MAX_AGE", "60"),
+    ])
+    .await;
+    let token = send(
+        &app,
+        "POST",
+        "/token",
+        &[],
+        Some(json!({ "type": "refresh", "subject": "t" })),
+    )
+    .await
+    .body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let answer = send(
+        &app,
+        "POST",
+        "/cookies/refresh",
+        &[],
+        Some(json!({ "token": token, "max_age": 90 })),
+    )
+    .await;
+    assert_eq!(answer.body, json!({ "msg": "ok" }));
+    assert!(answer.cookies[0].starts_with("refresh_token_cookie="));
+    assert!(answer.cookies[0].contains("Max-Age=90"));
+    assert!(answer.cookies[1].starts_with("csrf_refresh_token="));
+
+    let answer = send(
+        &app,
+        "POST",
+        "/cookies/access",
+        &[],
+        Some(json!({ "token": "garbage" })),
+    )
+    .await;
+    assert_eq!(
+        (answer.status, answer.body),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "detail": "Not enough segments" })
+        )
+    );
+    for (path, first) in [
+        ("/cookies/access", "access_token_cookie"),
+        ("/cookies/refresh", "refresh_token_cookie"),
+        ("/cookies", "access_token_cookie"),
+    ] {
+        let answer = send(&app, "DELETE", path, &[], None).await;
+        assert_eq!(answer.body, json!({ "msg": "ok" }));
+        assert!(
+            answer.cookies[0].starts_with(&format!("{first}=\"\"")),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn startup_defaults_and_a_generated_secret_when_nothing_is_configured() {
+    let started = startup::from_env(Vec::new()).await.unwrap();
+    assert!(started.generated_secret);
+    assert_eq!(started.addr.to_string(), "127.0.0.1:8000");
+    assert!(started.config.settings().denylist_enabled);
+
+    let started = startup::from_env(vars(&[
+        ("AUTHJWT_SECRET_KEY", SECRET),
+        ("AUTHJWT_DENYLIST_ENABLED", "false"),
+        ("DEMO_ADDR", "127.0.0.1:9123"),
+    ]))
+    .await
+    .unwrap();
+    assert!(!started.generated_secret);
+    assert!(!started.config.settings().denylist_enabled);
+    assert_eq!(started.addr.to_string(), "127.0.0.1:9123");
+}
+
+#[tokio::test]
+async fn startup_errors_name_the_variable_at_fault() {
+    for (pairs, message) in [
+        (
+            vec![("AUTHJWT_COOKIE_SAMESITE", "Lax")],
+            "invalid configuration: authjwt_cookie_samesite: The 'authjwt_cookie_samesite' must be between 'strict', 'lax', 'none'",
+        ),
+        (
+            vec![("AUTHJWT_SECRET_KEY", "secret")],
+            "invalid configuration: authjwt_secret_key: HS256 needs a secret of at least 32 bytes \
+             (RFC 7518 section 3.2), this one has 6; use a random secret, or set \
+             authjwt_allow_weak_secret to accept it",
+        ),
+        (
+            vec![("DEMO_ADDR", "nowhere")],
+            "DEMO_ADDR: `nowhere` is not an address like 127.0.0.1:8000",
+        ),
+        (
+            vec![("DEMO_DENYLIST", "postgres://x")],
+            "DEMO_DENYLIST: `postgres://x` is neither `memory` nor a redis:// URL",
+        ),
+        (
+            vec![("AUTHJWT_NOPE", "1")],
+            "invalid configuration: AUTHJWT_NOPE: unknown setting",
+        ),
+    ] {
+        let err: StartupError = startup::from_env(vars(&pairs)).await.unwrap_err();
+        assert_eq!(err.to_string(), message);
+    }
+}
