@@ -62,14 +62,25 @@ fn cookies_on(auth: &AuthJwt) -> bool {
         .has_location(TokenLocation::Cookies)
 }
 
-pub(crate) async fn login(auth: AuthJwt, Json(user): Json<Credentials>) -> Answer {
+/// A fresh access token for valid credentials; `None` for wrong ones.
+fn fresh_access_token(
+    auth: &AuthJwt,
+    user: &Credentials,
+) -> Result<Option<String>, AuthJwtRejection> {
     if !user.is_valid() {
-        return Ok(bad_login());
+        return Ok(None);
     }
-    let access_token = auth
-        .access_token(user.username.as_str())
-        .fresh(true)
-        .encode()?;
+    Ok(Some(
+        auth.access_token(user.username.as_str())
+            .fresh(true)
+            .encode()?,
+    ))
+}
+
+pub(crate) async fn login(auth: AuthJwt, Json(user): Json<Credentials>) -> Answer {
+    let Some(access_token) = fresh_access_token(&auth, &user)? else {
+        return Ok(bad_login());
+    };
     let refresh_token = auth.create_refresh_token(user.username.as_str())?;
     let cookies = if cookies_on(&auth) {
         let mut cookies = auth.set_access_cookies(&access_token, None)?;
@@ -83,14 +94,10 @@ pub(crate) async fn login(auth: AuthJwt, Json(user): Json<Credentials>) -> Answe
 }
 
 pub(crate) async fn fresh_login(auth: AuthJwt, Json(user): Json<Credentials>) -> Answer {
-    if !user.is_valid() {
-        return Ok(bad_login());
+    match fresh_access_token(&auth, &user)? {
+        Some(access_token) => access_answer(&auth, &access_token),
+        None => Ok(bad_login()),
     }
-    let access_token = auth
-        .access_token(user.username.as_str())
-        .fresh(true)
-        .encode()?;
-    access_answer(&auth, &access_token)
 }
 
 pub(crate) async fn refresh(mut auth: AuthJwt) -> Answer {
