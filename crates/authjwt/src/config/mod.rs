@@ -486,8 +486,10 @@ impl AuthJwtConfigBuilder {
     ///
     /// A [`ConfigError`] naming the first setting at fault: every value the original
     /// rejects, an empty or repeated token location, an empty decode allow-list, a missing or
-    /// unparsable key, a weak HMAC secret, `SameSite=none` without `Secure`, header and
-    /// cookie names that cannot appear on the wire, or an enabled denylist without a store.
+    /// unparsable key, a weak HMAC secret, `SameSite=none` without `Secure`, a `__Host-`
+    /// cookie name without `Secure`, with a domain or a path other than `/`, a `__Secure-`
+    /// cookie name without `Secure`, header and cookie names that cannot appear on the wire,
+    /// or an enabled denylist without a store.
     pub fn build(self) -> Result<AuthJwtConfig, ConfigError> {
         let Self {
             mut settings,
@@ -702,6 +704,7 @@ fn validate(settings: &mut Settings) -> Result<(), ConfigError> {
             "not a valid cookie domain",
         ));
     }
+    check_cookie_prefixes(settings)?;
     if settings.cookie_samesite == Some(SameSite::None) && !settings.cookie_secure {
         return Err(ConfigError::invalid(
             "authjwt_cookie_samesite",
@@ -714,6 +717,58 @@ fn validate(settings: &mut Settings) -> Result<(), ConfigError> {
             "authjwt_max_token_size",
             "must be at least 1 byte",
         ));
+    }
+    Ok(())
+}
+
+/// Whether `name` starts with `prefix`, compared as browsers compare cookie prefixes
+/// (ASCII case-insensitively).
+fn has_cookie_prefix(name: &str, prefix: &str) -> bool {
+    name.get(..prefix.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+}
+
+/// Browsers drop a `__Host-` cookie that is not `Secure`, has a `Domain` or a path other
+/// than `/`, and a `__Secure-` cookie that is not `Secure`: refused here, at start-up,
+/// rather than surfacing later as "Missing cookie".
+fn check_cookie_prefixes(settings: &Settings) -> Result<(), ConfigError> {
+    for (setting, name, path) in [
+        (
+            "authjwt_access_cookie_key",
+            &settings.access_cookie_key,
+            &settings.access_cookie_path,
+        ),
+        (
+            "authjwt_refresh_cookie_key",
+            &settings.refresh_cookie_key,
+            &settings.refresh_cookie_path,
+        ),
+        (
+            "authjwt_access_csrf_cookie_key",
+            &settings.access_csrf_cookie_key,
+            &settings.access_csrf_cookie_path,
+        ),
+        (
+            "authjwt_refresh_csrf_cookie_key",
+            &settings.refresh_csrf_cookie_key,
+            &settings.refresh_csrf_cookie_path,
+        ),
+    ] {
+        if has_cookie_prefix(name, "__Host-")
+            && (!settings.cookie_secure || settings.cookie_domain.is_some() || path != "/")
+        {
+            return Err(ConfigError::invalid(
+                setting,
+                "a __Host- cookie needs authjwt_cookie_secure, the path / and no \
+                 authjwt_cookie_domain: browsers drop it otherwise",
+            ));
+        }
+        if has_cookie_prefix(name, "__Secure-") && !settings.cookie_secure {
+            return Err(ConfigError::invalid(
+                setting,
+                "a __Secure- cookie needs authjwt_cookie_secure: browsers drop it otherwise",
+            ));
+        }
     }
     Ok(())
 }
