@@ -43,6 +43,10 @@ use cookie::time::{self, OffsetDateTime};
 use http::HeaderValue;
 use http::header::SET_COOKIE;
 
+/// The size of a cookie (name, value and attributes) browsers are required to store
+/// (RFC 6265 §6.1); larger ones are dropped silently.
+const BROWSER_COOKIE_LIMIT: usize = 4096;
+
 /// `Set-Cookie` headers to add to a response.
 #[derive(Debug, Clone, Default)]
 #[must_use = "cookies only reach the client when returned as part of the response"]
@@ -141,6 +145,15 @@ impl AuthCookies {
             max_age,
         );
         token_cookie.set_http_only(true);
+        let size = token_cookie.to_string().len();
+        if size > BROWSER_COOKIE_LIMIT {
+            tracing::warn!(
+                cookie = names.token,
+                bytes = size,
+                "the token cookie is larger than browsers store ({BROWSER_COOKIE_LIMIT} bytes): \
+                 they will drop it and the next request will miss it; keep user claims small"
+            );
+        }
         let mut cookies = vec![token_cookie];
         if let Some(csrf) = csrf_value {
             cookies.push(attributes(
