@@ -168,7 +168,14 @@ impl<'de> Visitor<'de> for HeaderVisitor {
         let mut names = MemberNames::default();
         while let Some(name) = map.next_key_seed(MemberName)? {
             names.insert(name.clone())?;
-            let value = map.next_value::<Scalar>()?;
+            // Only these members' values matter below; the others (`typ`, say) are walked
+            // as strictly, without being copied.
+            let value = if matches!(name.as_ref(), "alg" | "kid" | "cty") {
+                map.next_value::<Scalar>()?
+            } else {
+                map.next_value_seed(StrictIgnore)?;
+                Scalar::Absent
+            };
             if fields.unsupported.is_none() {
                 fields.unsupported = unsupported_header(&name, &value);
             }
@@ -410,11 +417,13 @@ impl<'de> Visitor<'de> for MemberName {
     }
 }
 
-/// The names seen in one object. A short list while small; a hash set beyond that, so
-/// thousands of members cost linear time, not quadratic.
+/// The names seen in one object. A short list while small, kept inline so a token's header
+/// and payload cost no allocation; a hash set beyond that, so thousands of members cost
+/// linear time, not quadratic.
 #[derive(Default)]
 struct MemberNames<'de> {
-    few: Vec<Cow<'de, str>>,
+    few: [Cow<'de, str>; FEW_MEMBERS],
+    few_len: usize,
     many: HashSet<Cow<'de, str>>,
 }
 
@@ -422,13 +431,16 @@ const FEW_MEMBERS: usize = 16;
 
 impl<'de> MemberNames<'de> {
     fn insert<E: de::Error>(&mut self, name: Cow<'de, str>) -> Result<(), E> {
-        let repeated = if self.many.is_empty() && self.few.len() < FEW_MEMBERS {
-            let repeated = self.few.contains(&name);
-            self.few.push(name);
+        let repeated = if self.many.is_empty() && self.few_len < FEW_MEMBERS {
+            let repeated = self.few[..self.few_len].contains(&name);
+            self.few[self.few_len] = name;
+            self.few_len += 1;
             repeated
         } else {
             if self.many.is_empty() {
-                self.many.extend(self.few.drain(..));
+                self.many
+                    .extend(self.few[..self.few_len].iter_mut().map(std::mem::take));
+                self.few_len = 0;
             }
             !self.many.insert(name)
         };

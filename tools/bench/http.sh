@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# HTTP load benchmark of the demo server: GET /public against GET /protected (an HS256
+# access token in `Authorization: Bearer`, verified by authjwt-axum with the denylist on),
+# measured with wrk in the same run, alternating the two, repeated. Prints the throughput
+# of each measurement and the ratio protected / public.
+#
+#   tools/bench/http.sh                      # memory denylist, then Redis if available
+#   DURATION=5s REPEATS=3 tools/bench/http.sh
+#
+# Settings (environment): DURATION (wrk -d, default 10s), THREADS (wrk -t, 2),
+# CONNECTIONS (wrk -c, 64), REPEATS (rounds of public + protected, 2), STORES (which
+# denylists to measure: "memory redis" by default).
+#
+# Targets: protected/public >= 0.9 with the memory denylist, >= 0.5 with Redis. They are
+# reported, never enforced: this script fails only when it cannot measure (build failure, a
+# server that does not start, or non-2xx answers, which would mean the token was refused).
+# Redis is measured when `redis-server` is installed and the demo accepts
+# DEMO_DENYLIST=redis://...; otherwise that part is skipped with a note. Every server is
+# started here on a free loopback port and stopped when the script ends.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+DURATION=${DURATION:-10s}
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-64}
+REPEATS=${REPEATS:-2}
+STORES=${STORES:-"memory redis"}
+
+command -v wrk >/dev/null || { echo "http.sh: wrk is not installed" >&2; exit 2; }
+command -v curl >/dev/null || { echo "http.sh: curl is not installed" >&2; exit 2; }
+
+pids=()
+log_dir=
+cleanup() {
+  for pid in "${pids[@]+"${pids[@]}"}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  [[ -z $log_dir ]] || rm -rf "$log_dir"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+echo "==> building the demo (release)"
+cargo build --release -q -p authjwt-demo
+demo_bin=target/release/authjwt-demo
+
+secret=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n' | head -c 48)
+log_dir=$(mktemp -d)
+
+# start_demo DENYLIST: starts the demo with a clean environment; sets $demo_pid and $base.
+# Returns 1 if it does not answer (its log is in $log_dir).
+start_demo() {
+  local denylist=$1 port
+  port=$(free_port)
+  base="http://127.0.0.1:$port"
+  env -i PATH="$PATH" RUST_LOG=warn DEMO_ADDR="127.0.0.1:$port" DEMO_DENYLIST="$denylist" \
+    AUTHJWT_SECRET_KEY="$secret" "$demo_bin" >"$log_dir/demo.log" 2>&1 &
+  demo_pid=$!
+  pids+=("$demo_pid")
+  for _ in $(seq 1 100); do
+    if curl -fsS "$base/public" >/dev/null 2>&1; then
+      return 0
+    fi
+    if ! kill -0 "$demo_pid" 2>/dev/null; then
+      return 1
+    fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# stop PID: stops a process this script started and forgets it.
+stop() {
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  local kept=() pid
+  for pid in "${pids[@]+"${pids[@]}"}"; do
+    [[ $pid == "$1" ]] || kept+=("$pid")
+  done
+  pids=("${kept[@]+"${kept[@]}"}")
+}
+
+login() {
+  curl -fsS -X POST "$base/login" -H 'Content-Type: application/json' \
+    -d '{"username":"test","password":"test"}' |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
+}
+
+# run_wrk PATH [HEADER]: prints requests/s; fails on socket errors or non-2xx answers.
+run_wrk() {
+  local path=$1 out rps
+  shift
+  out=$(wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency "$@" "$base$path")
+  if grep -q 'Non-2xx or 3xx responses' <<<"$out"; then
+    echo "http.sh: $path answered non-2xx responses:" >&2
+    echo "$out" >&2
+    return 1
+  fi
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  local p50 p99
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  printf '    %-11s %12.0f req/s   p50 %-9s p99 %s\n' "$path" "$rps" "$p50" "$p99" >&2
+  echo "$rps"
+}
+
+declare -A ratio_of
+# measure STORE: measures the demo started by start_demo, then stops it.
+measure() {
+  local store=$1 token public protected
+  token=$(login)
+  # The token must be accepted before anything is timed.
+  curl -fsS "$base/protected" -H "Authorization: Bearer $token" >/dev/null
+  # Warm-up, untimed.
+  wrk -t "$THREADS" -c "$CONNECTIONS" -d 2s "$base/public" >/dev/null
+  wrk -t "$THREADS" -c "$CONNECTIONS" -d 2s -H "Authorization: Bearer $token" "$base/protected" >/dev/null
+
+  local public_sum=0 protected_sum=0 ratios=()
+  for round in $(seq 1 "$REPEATS"); do
+    echo "  round $round" >&2
+    # Alternate which goes first, so a drift in machine load hits both alike.
+    if ((round % 2 == 1)); then
+      public=$(run_wrk /public)
+      protected=$(run_wrk /protected -H "Authorization: Bearer $token")
+    else
+      protected=$(run_wrk /protected -H "Authorization: Bearer $token")
+      public=$(run_wrk /public)
+    fi
+    ratios+=("$(python3 -c "print(f'{$protected / $public:.3f}')")")
+    public_sum=$(python3 -c "print($public_sum + $public)")
+    protected_sum=$(python3 -c "print($protected_sum + $protected)")
+  done
+  stop "$demo_pid"
+  local overall
+  overall=$(python3 -c "print(f'{$protected_sum / $public_sum:.3f}')")
+  ratio_of[$store]=$overall
+  printf '  %s: protected/public per round: %s; overall (sum of req/s): %s\n' \
+    "$store" "${ratios[*]}" "$overall"
+}
+
+echo "==> machine: $(nproc) cores, $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "==> wrk -t $THREADS -c $CONNECTIONS -d $DURATION, $REPEATS rounds, alternating"
+
+declare -A target=([memory]=0.9 [redis]=0.5)
+for store in $STORES; do
+  case $store in
+    memory)
+      echo "==> denylist: memory"
+      if ! start_demo memory; then
+        echo "http.sh: the demo did not start:" >&2
+        cat "$log_dir/demo.log" >&2
+        exit 1
+      fi
+      measure memory
+      ;;
+    redis)
+      if ! command -v redis-server >/dev/null; then
+        echo "==> denylist: redis — skipped: redis-server is not installed"
+        continue
+      fi
+      redis_port=$(free_port)
+      redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+        >"$log_dir/redis.log" 2>&1 &
+      redis_pid=$!
+      pids+=("$redis_pid")
+      for _ in $(seq 1 50); do
+        redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
+        sleep 0.1
+      done
+      echo "==> denylist: redis (redis-server $(redis-server --version | awk '{print $3}' | cut -d= -f2) on port $redis_port)"
+      if start_demo "redis://127.0.0.1:$redis_port"; then
+        measure redis
+      else
+        stop "$demo_pid"
+        echo "  skipped: the demo does not start with DEMO_DENYLIST=redis://...:"
+        sed 's/^/    /' "$log_dir/demo.log"
+      fi
+      stop "$redis_pid"
+      ;;
+    *)
+      echo "http.sh: unknown store $store (memory, redis)" >&2
+      exit 2
+      ;;
+  esac
+done
+
+echo "==> summary (protected / public throughput)"
+for store in $STORES; do
+  if [[ -n ${ratio_of[$store]:-} ]]; then
+    verdict=$(python3 -c "print('met' if ${ratio_of[$store]} >= ${target[$store]} else 'NOT met')")
+    printf '  %-7s %s   target >= %s: %s\n' "$store" "${ratio_of[$store]}" "${target[$store]}" "$verdict"
+  else
+    printf '  %-7s not measured\n' "$store"
+  fi
+done
