@@ -126,14 +126,9 @@ pub(crate) enum ClaimedType {
     Other,
 }
 
-/// The claims of a verified token.
-///
-/// The registered claims are typed; every claim, user claims included, is available as JSON
-/// through [`as_map`](Self::as_map) and [`get`](Self::get). Serializes as the JSON object.
-#[derive(Clone)]
-pub struct Claims {
-    json: String,
-    map: OnceLock<JsonObject>,
+/// The registered claims, typed once by verification.
+#[derive(Debug, Clone)]
+pub(crate) struct RegisteredClaims {
     pub(crate) subject: Option<Subject>,
     pub(crate) jti: Option<String>,
     pub(crate) csrf: Option<String>,
@@ -144,20 +139,28 @@ pub struct Claims {
     pub(crate) expires_at: Option<i64>,
 }
 
+/// The claims of a verified token.
+///
+/// The registered claims are typed; every claim, user claims included, is available as JSON
+/// through [`as_map`](Self::as_map) and [`get`](Self::get). Serializes as the JSON object.
+#[derive(Clone)]
+pub struct Claims {
+    json: String,
+    map: OnceLock<JsonObject>,
+    registered: RegisteredClaims,
+}
+
 impl Claims {
-    pub(crate) fn new(json: String) -> Self {
+    pub(crate) fn new(json: String, registered: RegisteredClaims) -> Self {
         Self {
             json,
             map: OnceLock::new(),
-            subject: None,
-            jti: None,
-            csrf: None,
-            token_type: ClaimedType::Absent,
-            fresh: false,
-            issued_at: None,
-            not_before: None,
-            expires_at: None,
+            registered,
         }
+    }
+
+    pub(crate) fn registered(&self) -> &RegisteredClaims {
+        &self.registered
     }
 
     /// Every claim, in token order (the original's `get_raw_jwt()`).
@@ -180,25 +183,25 @@ impl Claims {
     /// `sub`, keeping its JSON type (the original's `get_jwt_subject()`).
     #[must_use]
     pub fn subject(&self) -> Option<&Subject> {
-        self.subject.as_ref()
+        self.registered.subject.as_ref()
     }
 
     /// `jti`, the token's unique id (the original's `get_jti()`).
     #[must_use]
     pub fn jti(&self) -> Option<&str> {
-        self.jti.as_deref()
+        self.registered.jti.as_deref()
     }
 
     /// `csrf`, the double-submit value, present when cookies and CSRF protection are on.
     #[must_use]
     pub fn csrf(&self) -> Option<&str> {
-        self.csrf.as_deref()
+        self.registered.csrf.as_deref()
     }
 
     /// `type`, if it is `access` or `refresh`.
     #[must_use]
     pub fn token_type(&self) -> Option<TokenType> {
-        match self.token_type {
+        match self.registered.token_type {
             ClaimedType::Known(token_type) => Some(token_type),
             ClaimedType::Absent | ClaimedType::Other => None,
         }
@@ -207,37 +210,33 @@ impl Claims {
     /// Whether `fresh` is JSON `true`; any other value, or none, is not fresh.
     #[must_use]
     pub fn is_fresh(&self) -> bool {
-        self.fresh
+        self.registered.fresh
     }
 
     /// `iat`, in seconds since the epoch (fractions truncated).
     #[must_use]
     pub fn issued_at(&self) -> Option<i64> {
-        self.issued_at
+        self.registered.issued_at
     }
 
     /// `nbf`, in seconds since the epoch (fractions truncated).
     #[must_use]
     pub fn not_before(&self) -> Option<i64> {
-        self.not_before
+        self.registered.not_before
     }
 
     /// `exp`, in seconds since the epoch (fractions truncated); `None` for a token that
     /// never expires.
     #[must_use]
     pub fn expires_at(&self) -> Option<i64> {
-        self.expires_at
+        self.registered.expires_at
     }
 }
 
 impl fmt::Debug for Claims {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Claims")
-            .field("subject", &self.subject)
-            .field("jti", &self.jti)
-            .field("token_type", &self.token_type)
-            .field("fresh", &self.fresh)
-            .field("expires_at", &self.expires_at)
+            .field("registered", &self.registered)
             .finish_non_exhaustive()
     }
 }

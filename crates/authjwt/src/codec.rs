@@ -141,7 +141,7 @@ fn parse_header(json: &str) -> Result<HeaderFields, InvalidHeader> {
 
 /// The reason a header member makes a token unsupported, if it does. Shared with token
 /// creation, so authjwt never writes a header it would refuse to read.
-pub(crate) fn unsupported_header(name: &str, value: &Scalar) -> Option<&'static str> {
+pub(crate) fn unsupported_header(name: &str, value: &Scalar<'_>) -> Option<&'static str> {
     match name {
         "crit" => Some("crit"),
         "b64" => Some("b64"),
@@ -171,7 +171,7 @@ impl<'de> Visitor<'de> for HeaderVisitor {
             // Only these members' values matter below; the others (`typ`, say) are walked
             // as strictly, without being copied.
             let value = if matches!(name.as_ref(), "alg" | "kid" | "cty") {
-                map.next_value::<Scalar>()?
+                map.next_value::<Scalar<'de>>()?
             } else {
                 map.next_value_seed(StrictIgnore)?;
                 Scalar::Absent
@@ -187,7 +187,7 @@ impl<'de> Visitor<'de> for HeaderVisitor {
                     };
                 }
                 "kid" => match value {
-                    Scalar::Str(text) => fields.kid = Some(text),
+                    Scalar::Str(text) => fields.kid = Some(text.into_owned()),
                     _ => fields.kid_not_string = true,
                 },
                 _ => {}
@@ -200,27 +200,27 @@ impl<'de> Visitor<'de> for HeaderVisitor {
 /// The payload members verification looks at, still untyped: typing errors are reported
 /// after the signature check, in PyJWT's order, not while parsing.
 #[derive(Default)]
-pub(crate) struct PayloadFields {
-    pub(crate) sub: Scalar,
-    pub(crate) iat: Scalar,
-    pub(crate) nbf: Scalar,
-    pub(crate) exp: Scalar,
-    pub(crate) iss: Scalar,
-    pub(crate) aud: Scalar,
-    pub(crate) token_type: Scalar,
-    pub(crate) fresh: Scalar,
-    pub(crate) jti: Scalar,
-    pub(crate) csrf: Scalar,
+pub(crate) struct PayloadFields<'de> {
+    pub(crate) sub: Scalar<'de>,
+    pub(crate) iat: Scalar<'de>,
+    pub(crate) nbf: Scalar<'de>,
+    pub(crate) exp: Scalar<'de>,
+    pub(crate) iss: Scalar<'de>,
+    pub(crate) aud: Scalar<'de>,
+    pub(crate) token_type: Scalar<'de>,
+    pub(crate) fresh: Scalar<'de>,
+    pub(crate) jti: Scalar<'de>,
+    pub(crate) csrf: Scalar<'de>,
 }
 
-pub(crate) fn parse_payload(json: &[u8]) -> Result<PayloadFields, JsonObjectError> {
+pub(crate) fn parse_payload(json: &[u8]) -> Result<PayloadFields<'_>, JsonObjectError> {
     read_object(json, PayloadVisitor)
 }
 
 struct PayloadVisitor;
 
 impl<'de> Visitor<'de> for PayloadVisitor {
-    type Value = PayloadFields;
+    type Value = PayloadFields<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
@@ -253,24 +253,25 @@ impl<'de> Visitor<'de> for PayloadVisitor {
     }
 }
 
-/// A JSON value reduced to what claim checks need. Nested objects are still walked, so
-/// repeated member names are refused everywhere.
+/// A JSON value reduced to what claim checks need, its strings borrowed from the input unless
+/// they hold escapes. Nested objects are still walked, so repeated member names are refused
+/// everywhere.
 #[derive(Debug, Default, Clone, PartialEq)]
-pub(crate) enum Scalar {
+pub(crate) enum Scalar<'de> {
     /// The member is not there.
     #[default]
     Absent,
-    Str(String),
+    Str(Cow<'de, str>),
     Int(i64),
     Float(f64),
     Bool(bool),
     /// An array made only of strings.
-    Strings(Vec<String>),
+    Strings(Vec<Cow<'de, str>>),
     /// `null`, another array or an object, or an integer beyond `i64`.
     Other,
 }
 
-impl<'de> de::Deserialize<'de> for Scalar {
+impl<'de> de::Deserialize<'de> for Scalar<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(ScalarVisitor)
     }
@@ -279,43 +280,43 @@ impl<'de> de::Deserialize<'de> for Scalar {
 struct ScalarVisitor;
 
 impl<'de> Visitor<'de> for ScalarVisitor {
-    type Value = Scalar;
+    type Value = Scalar<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
 
-    fn visit_bool<E>(self, value: bool) -> Result<Scalar, E> {
+    fn visit_bool<E>(self, value: bool) -> Result<Self::Value, E> {
         Ok(Scalar::Bool(value))
     }
 
-    fn visit_i64<E>(self, value: i64) -> Result<Scalar, E> {
+    fn visit_i64<E>(self, value: i64) -> Result<Self::Value, E> {
         Ok(Scalar::Int(value))
     }
 
-    fn visit_u64<E>(self, value: u64) -> Result<Scalar, E> {
+    fn visit_u64<E>(self, value: u64) -> Result<Self::Value, E> {
         Ok(i64::try_from(value).map_or(Scalar::Other, Scalar::Int))
     }
 
-    fn visit_f64<E>(self, value: f64) -> Result<Scalar, E> {
+    fn visit_f64<E>(self, value: f64) -> Result<Self::Value, E> {
         Ok(Scalar::Float(value))
     }
 
-    fn visit_str<E>(self, value: &str) -> Result<Scalar, E> {
-        Ok(Scalar::Str(value.to_owned()))
+    fn visit_borrowed_str<E>(self, value: &'de str) -> Result<Self::Value, E> {
+        Ok(Scalar::Str(Cow::Borrowed(value)))
     }
 
-    fn visit_string<E>(self, value: String) -> Result<Scalar, E> {
-        Ok(Scalar::Str(value))
+    fn visit_str<E>(self, value: &str) -> Result<Self::Value, E> {
+        Ok(Scalar::Str(Cow::Owned(value.to_owned())))
     }
 
-    fn visit_unit<E>(self) -> Result<Scalar, E> {
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
         Ok(Scalar::Other)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut strings = Some(Vec::new());
-        while let Some(element) = seq.next_element::<Scalar>()? {
+        while let Some(element) = seq.next_element::<Scalar<'de>>()? {
             strings = match (strings, element) {
                 (Some(mut collected), Scalar::Str(text)) => {
                     collected.push(text);
@@ -327,7 +328,7 @@ impl<'de> Visitor<'de> for ScalarVisitor {
         Ok(strings.map_or(Scalar::Other, Scalar::Strings))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Scalar, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         StrictIgnore.visit_map(map)?;
         Ok(Scalar::Other)
     }

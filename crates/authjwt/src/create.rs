@@ -308,7 +308,7 @@ impl<'a, K: TokenKind> TokenBuilder<'a, K> {
                 }
                 (name, value) => {
                     let scalar = match value {
-                        Value::String(text) => Scalar::Str(text.clone()),
+                        Value::String(text) => Scalar::Str(text.into()),
                         _ => Scalar::Other,
                     };
                     if let Some(parameter) = codec::unsupported_header(name, &scalar) {

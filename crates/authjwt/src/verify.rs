@@ -6,7 +6,9 @@
 //! [`AuthJwtConfig::verify`] adds what a protect function adds, in the original's order: the
 //! revocation store, the token type, freshness.
 
-use crate::claims::{ClaimedType, Claims, Header, JsonObject, Subject, VerifiedToken};
+use crate::claims::{
+    ClaimedType, Claims, Header, JsonObject, RegisteredClaims, Subject, VerifiedToken,
+};
 use crate::codec::{self, PayloadFields, Scalar};
 use crate::config::{AuthJwtConfig, TokenType};
 use crate::error::{AuthJwtError, DecodeError, MAX_ID_CLAIM_LEN};
@@ -75,21 +77,22 @@ impl AuthJwtConfig {
     ) -> Result<VerifiedToken, AuthJwtError> {
         let verified = self.decode_checked(token, requirement.checks_issuer())?;
         let claims = verified.claims();
-        if claims.token_type == ClaimedType::Absent {
+        let registered = claims.registered();
+        if registered.token_type == ClaimedType::Absent {
             return Err(DecodeError::MissingClaim("type").into());
         }
-        if let ClaimedType::Known(token_type) = claims.token_type
+        if let ClaimedType::Known(token_type) = registered.token_type
             && self.settings().checks_denylist(token_type)
         {
             self.check_revocation(claims).await?;
         }
-        if claims.token_type != ClaimedType::Known(requirement.token_type()) {
+        if registered.token_type != ClaimedType::Known(requirement.token_type()) {
             return Err(match requirement.token_type() {
                 TokenType::Access => AuthJwtError::AccessTokenRequired,
                 TokenType::Refresh => AuthJwtError::RefreshTokenRequired,
             });
         }
-        if requirement == Requirement::FreshAccess && !claims.fresh {
+        if requirement == Requirement::FreshAccess && !registered.fresh {
             return Err(AuthJwtError::FreshTokenRequired);
         }
         Ok(verified)
@@ -155,39 +158,36 @@ impl AuthJwtConfig {
         let payload_json = String::from_utf8(parts.payload).map_err(|_| {
             DecodeError::InvalidPayloadString("the payload is not valid UTF-8".to_owned())
         })?;
-        let fields = codec::parse_payload(payload_json.as_bytes())
-            .map_err(|err| DecodeError::InvalidPayloadString(err.to_string()))?;
-
-        let mut claims = Claims::new(payload_json);
-        self.check_registered_claims(&fields, &mut claims, check_issuer)?;
-        type_claims(fields, &mut claims)?;
+        let registered = {
+            let fields = codec::parse_payload(payload_json.as_bytes())
+                .map_err(|err| DecodeError::InvalidPayloadString(err.to_string()))?;
+            let dates = self.check_registered_claims(&fields, check_issuer)?;
+            type_claims(fields, dates)?
+        };
         let header = Header::new(parts.header_json, algorithm, parts.header.kid);
-        Ok(VerifiedToken::new(header, claims))
+        Ok(VerifiedToken::new(
+            header,
+            Claims::new(payload_json, registered),
+        ))
     }
 
-    /// PyJWT 1.7.1's `_validate_claims`, with claims typed instead of coerced.
+    /// PyJWT 1.7.1's `_validate_claims`, with claims typed instead of coerced. Returns `iat`,
+    /// `nbf` and `exp`.
     fn check_registered_claims(
         &self,
-        fields: &PayloadFields,
-        claims: &mut Claims,
+        fields: &PayloadFields<'_>,
         check_issuer: bool,
-    ) -> Result<(), DecodeError> {
+    ) -> Result<Dates, DecodeError> {
         let now = self.clock().now();
         let leeway = self.leeway_secs();
 
-        claims.issued_at = numeric_date(&fields.iat, DecodeError::IatNotInteger)?;
-        claims.not_before = numeric_date(&fields.nbf, DecodeError::NbfNotInteger)?;
-        if claims
-            .not_before
-            .is_some_and(|nbf| nbf > now.saturating_add(leeway))
-        {
+        let issued_at = numeric_date(&fields.iat, DecodeError::IatNotInteger)?;
+        let not_before = numeric_date(&fields.nbf, DecodeError::NbfNotInteger)?;
+        if not_before.is_some_and(|nbf| nbf > now.saturating_add(leeway)) {
             return Err(DecodeError::ImmatureSignature);
         }
-        claims.expires_at = numeric_date(&fields.exp, DecodeError::ExpNotInteger)?;
-        if claims
-            .expires_at
-            .is_some_and(|exp| exp < now.saturating_sub(leeway))
-        {
+        let expires_at = numeric_date(&fields.exp, DecodeError::ExpNotInteger)?;
+        if expires_at.is_some_and(|exp| exp < now.saturating_sub(leeway)) {
             return Err(DecodeError::ExpiredSignature);
         }
 
@@ -203,8 +203,21 @@ impl AuthJwtConfig {
                 _ => return Err(DecodeError::InvalidIssuer),
             }
         }
-        check_audience(self.settings().decode_audience.as_deref(), &fields.aud)
+        check_audience(self.settings().decode_audience.as_deref(), &fields.aud)?;
+        Ok(Dates {
+            issued_at,
+            not_before,
+            expires_at,
+        })
     }
+}
+
+/// `iat`, `nbf` and `exp` once checked.
+#[derive(Clone, Copy)]
+struct Dates {
+    issued_at: Option<i64>,
+    not_before: Option<i64>,
+    expires_at: Option<i64>,
 }
 
 /// Largest magnitude accepted for a fractional `NumericDate` (2^53, where `f64` stops
@@ -213,7 +226,7 @@ const MAX_FLOAT_DATE: f64 = 9_007_199_254_740_992.0;
 
 /// An `iat`/`nbf`/`exp` value as whole seconds: JSON numbers only (fractions truncated, as
 /// Python's `int()` does), never strings.
-fn numeric_date(value: &Scalar, not_integer: DecodeError) -> Result<Option<i64>, DecodeError> {
+fn numeric_date(value: &Scalar<'_>, not_integer: DecodeError) -> Result<Option<i64>, DecodeError> {
     match value {
         Scalar::Absent => Ok(None),
         Scalar::Int(seconds) => Ok(Some(*seconds)),
@@ -226,7 +239,7 @@ fn numeric_date(value: &Scalar, not_integer: DecodeError) -> Result<Option<i64>,
 }
 
 /// PyJWT 1.7.1's `_validate_aud`.
-fn check_audience(expected: Option<&[String]>, claim: &Scalar) -> Result<(), DecodeError> {
+fn check_audience(expected: Option<&[String]>, claim: &Scalar<'_>) -> Result<(), DecodeError> {
     let (expected, present) = match (expected, claim) {
         (None, Scalar::Absent) => return Ok(()),
         (Some(_), Scalar::Absent) => return Err(DecodeError::MissingClaim("aud")),
@@ -234,8 +247,10 @@ fn check_audience(expected: Option<&[String]>, claim: &Scalar) -> Result<(), Dec
         (Some(expected), present) => (expected, present),
     };
     let matches = match present {
-        Scalar::Str(audience) => expected.contains(audience),
-        Scalar::Strings(audiences) => expected.iter().any(|wanted| audiences.contains(wanted)),
+        Scalar::Str(audience) => expected.iter().any(|wanted| wanted == audience),
+        Scalar::Strings(audiences) => expected
+            .iter()
+            .any(|wanted| audiences.iter().any(|audience| wanted == audience)),
         _ => return Err(DecodeError::InvalidClaimFormat),
     };
     if matches {
@@ -246,28 +261,32 @@ fn check_audience(expected: Option<&[String]>, claim: &Scalar) -> Result<(), Dec
 }
 
 /// Types `sub`, `jti`, `csrf`, `type` and `fresh`; values are never coerced.
-fn type_claims(fields: PayloadFields, claims: &mut Claims) -> Result<(), DecodeError> {
-    claims.subject = match fields.sub {
-        Scalar::Absent => None,
-        Scalar::Str(text) => Some(Subject::String(text)),
-        Scalar::Int(number) => Some(Subject::Integer(number)),
-        _ => return Err(DecodeError::InvalidSubject),
-    };
-    claims.jti = bounded_string(fields.jti, DecodeError::InvalidJti)?;
-    claims.csrf = bounded_string(fields.csrf, DecodeError::InvalidCsrfClaim)?;
-    claims.token_type = match fields.token_type {
-        Scalar::Absent => ClaimedType::Absent,
-        Scalar::Str(text) => text.parse().map_or(ClaimedType::Other, ClaimedType::Known),
-        _ => ClaimedType::Other,
-    };
-    claims.fresh = fields.fresh == Scalar::Bool(true);
-    Ok(())
+fn type_claims(fields: PayloadFields<'_>, dates: Dates) -> Result<RegisteredClaims, DecodeError> {
+    Ok(RegisteredClaims {
+        subject: match fields.sub {
+            Scalar::Absent => None,
+            Scalar::Str(text) => Some(Subject::String(text.into_owned())),
+            Scalar::Int(number) => Some(Subject::Integer(number)),
+            _ => return Err(DecodeError::InvalidSubject),
+        },
+        jti: bounded_string(fields.jti, DecodeError::InvalidJti)?,
+        csrf: bounded_string(fields.csrf, DecodeError::InvalidCsrfClaim)?,
+        token_type: match fields.token_type {
+            Scalar::Absent => ClaimedType::Absent,
+            Scalar::Str(text) => text.parse().map_or(ClaimedType::Other, ClaimedType::Known),
+            _ => ClaimedType::Other,
+        },
+        fresh: fields.fresh == Scalar::Bool(true),
+        issued_at: dates.issued_at,
+        not_before: dates.not_before,
+        expires_at: dates.expires_at,
+    })
 }
 
-fn bounded_string(value: Scalar, invalid: DecodeError) -> Result<Option<String>, DecodeError> {
+fn bounded_string(value: Scalar<'_>, invalid: DecodeError) -> Result<Option<String>, DecodeError> {
     match value {
         Scalar::Absent => Ok(None),
-        Scalar::Str(text) if text.len() <= MAX_ID_CLAIM_LEN => Ok(Some(text)),
+        Scalar::Str(text) if text.len() <= MAX_ID_CLAIM_LEN => Ok(Some(text.into_owned())),
         _ => Err(invalid),
     }
 }
