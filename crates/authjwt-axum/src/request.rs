@@ -70,7 +70,10 @@ impl RequestCredentials {
             HeaderValues::One(value) => value,
             HeaderValues::Repeated => return Err(bad_header(settings)),
         };
-        parse_header_value(value.as_bytes(), settings.header_type.as_deref())
+        value
+            .to_str()
+            .ok()
+            .and_then(|text| parse_header_value(text, settings.header_type.as_deref()))
             .map(Some)
             .ok_or_else(|| bad_header(settings))
     }
@@ -109,12 +112,12 @@ fn unquote(value: &str) -> &str {
 
 /// `{type} <JWT>`, or a bare `<JWT>` without a type.
 /// `{type} <JWT>`, or a bare `<JWT>` without a type: the type literally, whitespace, the
-/// token, nothing but whitespace after it. A value that is not visible ASCII is refused.
-fn parse_header_value<'a>(value: &'a [u8], header_type: Option<&str>) -> Option<&'a str> {
+/// token, nothing but whitespace after it.
+fn parse_header_value<'a>(value: &'a str, header_type: Option<&str>) -> Option<&'a str> {
     let rest = match header_type {
         Some(header_type) => {
-            let rest = value.strip_prefix(header_type.as_bytes())?;
-            if !matches!(rest.first(), Some(b' ' | b'\t')) {
+            let rest = value.strip_prefix(header_type)?;
+            if !rest.starts_with([' ', '\t']) {
                 return None;
             }
             rest
@@ -123,16 +126,11 @@ fn parse_header_value<'a>(value: &'a [u8], header_type: Option<&str>) -> Option<
     }
     .trim_ascii_start();
     let end = rest
-        .iter()
-        .position(u8::is_ascii_whitespace)
+        .bytes()
+        .position(|byte| byte.is_ascii_whitespace())
         .unwrap_or(rest.len());
     let (token, after) = rest.split_at(end);
-    let well_formed = !token.is_empty()
-        && token.iter().all(u8::is_ascii_graphic)
-        && after.iter().all(u8::is_ascii_whitespace);
-    well_formed
-        .then(|| std::str::from_utf8(token).ok())
-        .flatten()
+    (!token.is_empty() && after.trim_ascii().is_empty()).then_some(token)
 }
 
 fn bad_header(settings: &Settings) -> AuthJwtError {
@@ -226,16 +224,12 @@ pub(crate) fn optional(
 mod tests {
     use super::parse_header_value;
 
-    fn parse<'a>(value: &'a str, header_type: Option<&str>) -> Option<&'a str> {
-        parse_header_value(value.as_bytes(), header_type)
-    }
-
     #[test]
     fn header_values_follow_the_original_table() {
         let bearer = Some("Bearer");
-        assert_eq!(parse("Bearer t", bearer), Some("t"));
-        assert_eq!(parse("Bearer  t", bearer), Some("t"));
-        assert_eq!(parse("Bearer\tt", bearer), Some("t"));
+        assert_eq!(parse_header_value("Bearer t", bearer), Some("t"));
+        assert_eq!(parse_header_value("Bearer  t", bearer), Some("t"));
+        assert_eq!(parse_header_value("Bearer\tt", bearer), Some("t"));
         for refused in [
             "bearer t",
             "Bearer",
@@ -243,13 +237,11 @@ mod tests {
             "JWT t",
             "Bearerx t",
             "Test asd",
-            "Bearer t\u{ff}",
         ] {
-            assert_eq!(parse(refused, bearer), None, "{refused}");
+            assert_eq!(parse_header_value(refused, bearer), None, "{refused}");
         }
-        assert_eq!(parse_header_value(b"Bearer t\xff", bearer), None);
-        assert_eq!(parse("B.arer t", Some("Bxarer")), None);
-        assert_eq!(parse("t", None), Some("t"));
-        assert_eq!(parse("JWT t", None), None);
+        assert_eq!(parse_header_value("B.arer t", Some("Bxarer")), None);
+        assert_eq!(parse_header_value("t", None), Some("t"));
+        assert_eq!(parse_header_value("JWT t", None), None);
     }
 }
