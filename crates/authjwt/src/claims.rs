@@ -12,10 +12,27 @@ use crate::config::TokenType;
 /// A JSON object, with members in the order they were written.
 pub type JsonObject = Map<String, Value>;
 
-/// Parses JSON already checked to be one object without repeated names; the fallback is
-/// never taken.
-fn object_of(json: &str) -> JsonObject {
-    serde_json::from_str(json).unwrap_or_default()
+/// A JSON object kept as the text that was verified, parsed into a map only when asked for.
+#[derive(Clone)]
+struct LazyObject {
+    json: String,
+    map: OnceLock<JsonObject>,
+}
+
+impl LazyObject {
+    fn new(json: String) -> Self {
+        Self {
+            json,
+            map: OnceLock::new(),
+        }
+    }
+
+    /// The text was checked to be one object without repeated names: the fallback is never
+    /// taken.
+    fn map(&self) -> &JsonObject {
+        self.map
+            .get_or_init(|| serde_json::from_str(&self.json).unwrap_or_default())
+    }
 }
 
 /// The `sub` claim: a string or an integer, keeping its JSON type.
@@ -145,16 +162,14 @@ pub(crate) struct RegisteredClaims {
 /// through [`as_map`](Self::as_map) and [`get`](Self::get). Serializes as the JSON object.
 #[derive(Clone)]
 pub struct Claims {
-    json: String,
-    map: OnceLock<JsonObject>,
+    object: LazyObject,
     registered: RegisteredClaims,
 }
 
 impl Claims {
     pub(crate) fn new(json: String, registered: RegisteredClaims) -> Self {
         Self {
-            json,
-            map: OnceLock::new(),
+            object: LazyObject::new(json),
             registered,
         }
     }
@@ -165,7 +180,7 @@ impl Claims {
 
     /// Every claim, in token order (the original's `get_raw_jwt()`).
     pub fn as_map(&self) -> &JsonObject {
-        self.map.get_or_init(|| object_of(&self.json))
+        self.object.map()
     }
 
     /// One claim by name.
@@ -177,7 +192,7 @@ impl Claims {
     /// The payload JSON exactly as it was signed.
     #[must_use]
     pub fn json(&self) -> &str {
-        &self.json
+        &self.object.json
     }
 
     /// `sub`, keeping its JSON type (the original's `get_jwt_subject()`).
@@ -250,8 +265,7 @@ impl Serialize for Claims {
 /// The JOSE header of a verified token.
 #[derive(Clone)]
 pub struct Header {
-    json: String,
-    map: OnceLock<JsonObject>,
+    object: LazyObject,
     algorithm: Algorithm,
     key_id: Option<String>,
 }
@@ -259,8 +273,7 @@ pub struct Header {
 impl Header {
     pub(crate) fn new(json: String, algorithm: Algorithm, key_id: Option<String>) -> Self {
         Self {
-            json,
-            map: OnceLock::new(),
+            object: LazyObject::new(json),
             algorithm,
             key_id,
         }
@@ -269,7 +282,7 @@ impl Header {
     /// Every header parameter, in token order (the original's
     /// `get_unverified_jwt_headers()`).
     pub fn as_map(&self) -> &JsonObject {
-        self.map.get_or_init(|| object_of(&self.json))
+        self.object.map()
     }
 
     /// One header parameter by name.
