@@ -163,7 +163,7 @@ impl BaselineClaims {
             sub: SUBJECT.to_owned(),
             iat: now,
             nbf: now,
-            jti: random_uuid(),
+            jti: authjwt::create::random_uuid().expect("system randomness"),
             exp: now + i64::try_from(LIFETIME.as_secs()).unwrap_or(i64::MAX),
             token_type: "access".to_owned(),
             fresh: false,
@@ -175,24 +175,6 @@ impl BaselineClaims {
     pub fn subject(&self) -> &str {
         &self.sub
     }
-}
-
-/// A random version 4 UUID, made as authjwt makes its `jti`.
-fn random_uuid() -> String {
-    let mut bytes = [0u8; 16];
-    aws_lc_rs::rand::fill(&mut bytes).expect("system randomness");
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(36);
-    for (index, byte) in bytes.iter().enumerate() {
-        if matches!(index, 4 | 6 | 8 | 10) {
-            text.push('-');
-        }
-        text.push(char::from(HEX[usize::from(byte >> 4)]));
-        text.push(char::from(HEX[usize::from(byte & 0x0f)]));
-    }
-    text
 }
 
 /// `jsonwebtoken`'s keys and settings for one algorithm.
@@ -340,7 +322,7 @@ impl Case {
         for _ in 0..REVOKED_ENTRIES {
             store
                 .insert(
-                    &random_uuid(),
+                    &authjwt::create::random_uuid().expect("system randomness"),
                     Some(i64::try_from(revoked_until).unwrap_or(i64::MAX)),
                 )
                 .expect("memory store insert");

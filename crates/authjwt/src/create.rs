@@ -368,8 +368,20 @@ impl<'a, K: TokenKind> TokenBuilder<'a, K> {
     }
 }
 
-/// A random (version 4) UUID in its lower-case hyphenated form, as Python's `uuid4()` gives.
-fn random_uuid() -> Result<String, CreateTokenError> {
+/// A random (version 4) UUID in its lower-case hyphenated form, as Python's `uuid4()` gives:
+/// what `jti` and `csrf` claims hold.
+///
+/// ```
+/// let id = authjwt::create::random_uuid()?;
+/// assert_eq!(id.len(), 36);
+/// assert_eq!(&id[14..15], "4");
+/// # Ok::<(), authjwt::CreateTokenError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`CreateTokenError::Crypto`] if the system's random generator fails.
+pub fn random_uuid() -> Result<String, CreateTokenError> {
     let mut bytes = [0u8; 16];
     aws_lc_rs::rand::fill(&mut bytes).map_err(|_| CreateTokenError::Crypto)?;
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
