@@ -58,6 +58,9 @@ pub struct Configs {
     pub ec: AuthJwtConfig,
     /// HS256 and EdDSA (Ed25519 fixture), cookies only.
     pub ed: AuthJwtConfig,
+    /// The same three, in the same order, with a verified-token cache: every answer must be
+    /// the uncached one.
+    pub cached: [AuthJwtConfig; 3],
 }
 
 impl Configs {
@@ -89,24 +92,30 @@ pub fn configs() -> &'static Configs {
                 .build()
                 .unwrap_or_else(|err| panic!("the fuzz configuration is valid: {err}"))
         };
-        Configs {
-            rsa: build(base().private_key(RSA_PRIVATE).decode_algorithms([
+        let builders = [
+            base().private_key(RSA_PRIVATE).decode_algorithms([
                 HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512,
-            ])),
-            ec: build(
-                base()
-                    .private_key(EC256_PRIVATE)
-                    .decode_algorithms([HS256, ES256])
-                    .encode_issuer(ISSUER)
-                    .decode_issuer(ISSUER)
-                    .decode_audience([AUDIENCE]),
-            ),
-            ed: build(
-                base()
-                    .private_key(ED25519_PRIVATE)
-                    .decode_algorithms([HS256, EdDSA])
-                    .token_location([TokenLocation::Cookies]),
-            ),
+            ]),
+            base()
+                .private_key(EC256_PRIVATE)
+                .decode_algorithms([HS256, ES256])
+                .encode_issuer(ISSUER)
+                .decode_issuer(ISSUER)
+                .decode_audience([AUDIENCE]),
+            base()
+                .private_key(ED25519_PRIVATE)
+                .decode_algorithms([HS256, EdDSA])
+                .token_location([TokenLocation::Cookies]),
+        ];
+        let cached = builders
+            .clone()
+            .map(|builder| build(builder.verified_token_cache(64)));
+        let [rsa, ec, ed] = builders.map(build);
+        Configs {
+            rsa,
+            ec,
+            ed,
+            cached,
         }
     })
 }
@@ -283,14 +292,23 @@ pub fn token_parser(data: &[u8]) {
 /// The whole verification path, every requirement, every configuration.
 pub fn verify(data: &[u8]) {
     let token = String::from_utf8_lossy(data);
-    for config in configs().all() {
+    for (config, cached) in configs().all().into_iter().zip(&configs().cached) {
         for requirement in [
             Requirement::Access,
             Requirement::OptionalAccess,
             Requirement::Refresh,
             Requirement::FreshAccess,
         ] {
-            match block_on(config.verify(&token, requirement)) {
+            let answer = block_on(config.verify(&token, requirement));
+            // The first call may fill the cache, the second is then a hit.
+            for _ in 0..2 {
+                assert_eq!(
+                    outcome(&block_on(cached.verify(&token, requirement))),
+                    outcome(&answer),
+                    "the verified-token cache changed an answer"
+                );
+            }
+            match answer {
                 Ok(verified) => {
                     check_verified(&verified);
                     assert_eq!(
@@ -325,6 +343,11 @@ const ROUTES: [(&str, &[&str]); 6] = [
 /// A request to the demo router built from `PATH\nMETHOD\nAUTHORIZATION\nCOOKIE\nCSRF`.
 /// Unknown paths fall back to `/protected`, methods a route does not take to its first;
 /// header values HTTP cannot carry (control bytes) are left out, as hyper would refuse them.
+/// What a verification answered: the payload it accepted or the error.
+fn outcome(result: &Result<authjwt::VerifiedToken, AuthJwtError>) -> Result<&str, &AuthJwtError> {
+    result.as_ref().map(|verified| verified.claims().json())
+}
+
 pub fn request(data: &[u8]) {
     let mut lines = data.split(|byte| *byte == b'\n');
     let path = lines.next().unwrap_or_default();

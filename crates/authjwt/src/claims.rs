@@ -1,7 +1,7 @@
 //! A verified token: its JOSE header and its claims, with typed accessors.
 
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -320,32 +320,42 @@ impl Serialize for Header {
 }
 
 /// A token whose signature and claims passed verification.
+///
+/// Cloning is cheap: clones share one header and one set of claims.
 #[derive(Debug, Clone)]
 pub struct VerifiedToken {
+    parts: Arc<TokenParts>,
+}
+
+#[derive(Debug)]
+struct TokenParts {
     header: Header,
     claims: Claims,
 }
 
 impl VerifiedToken {
     pub(crate) fn new(header: Header, claims: Claims) -> Self {
-        Self { header, claims }
+        Self {
+            parts: Arc::new(TokenParts { header, claims }),
+        }
     }
 
     /// The JOSE header.
     #[must_use]
     pub fn header(&self) -> &Header {
-        &self.header
+        &self.parts.header
     }
 
     /// The claims.
     #[must_use]
     pub fn claims(&self) -> &Claims {
-        &self.claims
+        &self.parts.claims
     }
 
-    /// The claims, by value.
+    /// The claims, by value (a copy when clones of this token are still alive).
     #[must_use]
     pub fn into_claims(self) -> Claims {
-        self.claims
+        Arc::try_unwrap(self.parts)
+            .map_or_else(|shared| shared.claims.clone(), |parts| parts.claims)
     }
 }

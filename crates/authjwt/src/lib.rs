@@ -53,6 +53,7 @@
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod algorithm;
+mod cache;
 pub mod claims;
 pub mod clock;
 mod codec;

@@ -6,6 +6,7 @@
 //! [`AuthJwtConfig::verify`] adds what a protect function adds, in the original's order: the
 //! revocation store, the token type, freshness.
 
+use crate::cache::{CachedToken, IssuerVerdict};
 use crate::claims::{
     ClaimedType, Claims, Header, JsonObject, RegisteredClaims, Subject, VerifiedToken,
 };
@@ -140,6 +141,49 @@ impl AuthJwtConfig {
         token: &str,
         check_issuer: bool,
     ) -> Result<VerifiedToken, AuthJwtError> {
+        // Hashing stays bounded: a token over the size limit is refused before any lookup.
+        let cache = self
+            .token_cache()
+            .filter(|_| token.len() <= self.settings().max_token_size);
+        if let Some(cached) = cache.and_then(|cache| cache.get(token)) {
+            return self.recheck_cached(cached, check_issuer);
+        }
+        let cached = self.decode_uncached(token, check_issuer)?;
+        let verified = cached.verified.clone();
+        if let Some(cache) = cache {
+            let expired_before = self.clock().now().saturating_sub(self.leeway_secs());
+            cache.insert(token, cached, expired_before);
+        }
+        Ok(verified)
+    }
+
+    /// The checks of [`decode_uncached`](Self::decode_uncached) whose outcome can differ
+    /// from when the token was decoded, in the same order.
+    fn recheck_cached(
+        &self,
+        cached: CachedToken,
+        check_issuer: bool,
+    ) -> Result<VerifiedToken, AuthJwtError> {
+        let registered = cached.verified.claims().registered();
+        let now = self.clock().now();
+        let leeway = self.leeway_secs();
+        if is_immature(registered.not_before, now, leeway) {
+            return Err(DecodeError::ImmatureSignature.into());
+        }
+        if is_expired(registered.expires_at, now, leeway) {
+            return Err(DecodeError::ExpiredSignature.into());
+        }
+        if check_issuer {
+            cached.issuer.check()?;
+        }
+        Ok(cached.verified)
+    }
+
+    fn decode_uncached(
+        &self,
+        token: &str,
+        check_issuer: bool,
+    ) -> Result<CachedToken, AuthJwtError> {
         let settings = self.settings();
         let parts = codec::split(token, settings.max_token_size)?;
 
@@ -158,58 +202,75 @@ impl AuthJwtConfig {
         let payload_json = String::from_utf8(parts.payload).map_err(|_| {
             DecodeError::InvalidPayloadString("the payload is not valid UTF-8".to_owned())
         })?;
-        let registered = {
+        let (registered, issuer) = {
             let fields = codec::parse_payload(payload_json.as_bytes())
                 .map_err(|err| DecodeError::InvalidPayloadString(err.to_string()))?;
-            let dates = self.check_registered_claims(&fields, check_issuer)?;
-            type_claims(fields, dates)?
+            let (dates, issuer) = self.check_registered_claims(&fields, check_issuer)?;
+            (type_claims(fields, dates)?, issuer)
         };
         let header = Header::new(parts.header_json, algorithm, parts.header.kid);
-        Ok(VerifiedToken::new(
-            header,
-            Claims::new(payload_json, registered),
-        ))
+        Ok(CachedToken {
+            verified: VerifiedToken::new(header, Claims::new(payload_json, registered)),
+            issuer,
+        })
     }
 
     /// PyJWT 1.7.1's `_validate_claims`, with claims typed instead of coerced. Returns `iat`,
-    /// `nbf` and `exp`.
+    /// `nbf` and `exp`, and how `iss` compares with `decode_issuer` (an error only when the
+    /// issuer is checked).
     fn check_registered_claims(
         &self,
         fields: &PayloadFields<'_>,
         check_issuer: bool,
-    ) -> Result<Dates, DecodeError> {
+    ) -> Result<(Dates, IssuerVerdict), DecodeError> {
         let now = self.clock().now();
         let leeway = self.leeway_secs();
 
         let issued_at = numeric_date(&fields.iat, DecodeError::IatNotInteger)?;
         let not_before = numeric_date(&fields.nbf, DecodeError::NbfNotInteger)?;
-        if not_before.is_some_and(|nbf| nbf > now.saturating_add(leeway)) {
+        if is_immature(not_before, now, leeway) {
             return Err(DecodeError::ImmatureSignature);
         }
         let expires_at = numeric_date(&fields.exp, DecodeError::ExpNotInteger)?;
-        if expires_at.is_some_and(|exp| exp < now.saturating_sub(leeway)) {
+        if is_expired(expires_at, now, leeway) {
             return Err(DecodeError::ExpiredSignature);
         }
 
-        if let Some(issuer) = self
-            .settings()
-            .decode_issuer
-            .as_deref()
-            .filter(|_| check_issuer)
-        {
-            match &fields.iss {
-                Scalar::Absent => return Err(DecodeError::MissingClaim("iss")),
-                Scalar::Str(iss) if iss == issuer => {}
-                _ => return Err(DecodeError::InvalidIssuer),
-            }
+        let issuer = match (self.settings().decode_issuer.as_deref(), &fields.iss) {
+            (None, _) => IssuerVerdict::Matches,
+            (Some(_), Scalar::Absent) => IssuerVerdict::Missing,
+            (Some(issuer), Scalar::Str(iss)) if iss == issuer => IssuerVerdict::Matches,
+            (Some(_), _) => IssuerVerdict::Differs,
+        };
+        if check_issuer {
+            issuer.check()?;
         }
         check_audience(self.settings().decode_audience.as_deref(), &fields.aud)?;
-        Ok(Dates {
+        let dates = Dates {
             issued_at,
             not_before,
             expires_at,
-        })
+        };
+        Ok((dates, issuer))
     }
+}
+
+impl IssuerVerdict {
+    fn check(self) -> Result<(), DecodeError> {
+        match self {
+            Self::Matches => Ok(()),
+            Self::Missing => Err(DecodeError::MissingClaim("iss")),
+            Self::Differs => Err(DecodeError::InvalidIssuer),
+        }
+    }
+}
+
+fn is_immature(not_before: Option<i64>, now: i64, leeway: i64) -> bool {
+    not_before.is_some_and(|nbf| nbf > now.saturating_add(leeway))
+}
+
+fn is_expired(expires_at: Option<i64>, now: i64, leeway: i64) -> bool {
+    expires_at.is_some_and(|exp| exp < now.saturating_sub(leeway))
 }
 
 /// `iat`, `nbf` and `exp` once checked.

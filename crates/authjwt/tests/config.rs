@@ -134,6 +134,7 @@ fn every_default_is_the_originals() {
     );
     assert!(!settings.allow_weak_secret);
     assert_eq!(settings.max_token_size, 8192);
+    assert_eq!(settings.verified_token_cache, 0);
 
     assert!(config.revocation_store().is_none());
     assert!(!settings.csrf_in_tokens());
@@ -219,6 +220,7 @@ fn assert_custom_settings(config: &AuthJwtConfig) {
     assert_eq!(settings.csrf_methods, [HttpMethod::Post, HttpMethod::Get]);
     assert!(settings.allow_weak_secret);
     assert_eq!(settings.max_token_size, 4096);
+    assert_eq!(settings.verified_token_cache, 100);
     assert!(config.revocation_store().is_some());
 }
 
@@ -257,6 +259,7 @@ fn a_fully_custom_configuration_from_serde_is_stored_as_given() {
         "authjwt_csrf_methods": ["post", "get"],
         "authjwt_allow_weak_secret": true,
         "authjwt_max_token_size": 4096,
+        "authjwt_verified_token_cache": 100,
     }))
     .expect("serde accepts the settings")
     .revocation_store(MemoryStore::new())
@@ -301,6 +304,7 @@ fn a_fully_custom_configuration_from_the_environment_is_stored_as_given() {
             ("AUTHJWT_CSRF_METHODS", "post, get"),
             ("AUTHJWT_ALLOW_WEAK_SECRET", "true"),
             ("AUTHJWT_MAX_TOKEN_SIZE", "4096"),
+            ("AUTHJWT_VERIFIED_TOKEN_CACHE", "100"),
             ("PATH", "/usr/bin"),
             ("authjwt_secret_key", "lower-case names are not settings"),
         ])
@@ -539,6 +543,11 @@ fn serde_refuses_values_the_original_let_through_to_fail_later() {
             json!("big"),
             "invalid type: string \"big\", expected usize",
         ),
+        (
+            "authjwt_verified_token_cache",
+            json!(-1),
+            "invalid value: integer `-1`, expected usize",
+        ),
     ];
     for (setting, value, expected) in cases {
         let message = serde_refusal(json!({ *setting: value }));
@@ -726,6 +735,14 @@ fn the_environment_refuses_each_invalid_value_of_the_original_suite_naming_the_s
             invalid(
                 "authjwt_max_token_size",
                 "expected a number of bytes, got `big`",
+            ),
+        ),
+        (
+            "AUTHJWT_VERIFIED_TOKEN_CACHE",
+            "many",
+            invalid(
+                "authjwt_verified_token_cache",
+                "expected a number of tokens, got `many`",
             ),
         ),
         (

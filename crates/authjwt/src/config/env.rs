@@ -21,7 +21,7 @@ use super::{AuthJwtConfigBuilder, ConfigError};
 const PREFIX: &str = "AUTHJWT_";
 
 /// Every setting name the environment may set, as reported in errors.
-const SETTINGS: [&str; 36] = [
+const SETTINGS: [&str; 37] = [
     "authjwt_token_location",
     "authjwt_secret_key",
     "authjwt_public_key",
@@ -56,6 +56,7 @@ const SETTINGS: [&str; 36] = [
     "authjwt_csrf_methods",
     "authjwt_allow_weak_secret",
     "authjwt_max_token_size",
+    "authjwt_verified_token_cache",
     "authjwt_public_key_file",
     "authjwt_private_key_file",
 ];
@@ -200,6 +201,11 @@ fn apply(
         "max_token_size" => {
             settings.max_token_size = raw.trim().parse().map_err(|_| {
                 ConfigError::invalid(setting, format!("expected a number of bytes, got `{raw}`"))
+            })?;
+        }
+        "verified_token_cache" => {
+            settings.verified_token_cache = raw.trim().parse().map_err(|_| {
+                ConfigError::invalid(setting, format!("expected a number of tokens, got `{raw}`"))
             })?;
         }
         _ => {

@@ -40,6 +40,7 @@ use serde_json::Value;
 
 pub use self::settings::Settings;
 pub use self::types::{HttpMethod, SameSite, TokenLocation, TokenType};
+use crate::cache::TokenCache;
 use crate::clock::{Clock, SystemClock};
 use crate::keys::{KeyMaterial, KeyRing};
 use crate::revocation::RevocationStore;
@@ -162,6 +163,7 @@ struct ConfigInner {
     keys: KeyRing,
     revocation_store: Option<Arc<dyn RevocationStore>>,
     clock: Arc<dyn Clock>,
+    token_cache: Option<TokenCache>,
 }
 
 impl fmt::Debug for AuthJwtConfig {
@@ -210,6 +212,10 @@ impl AuthJwtConfig {
 
     pub(crate) fn keys(&self) -> &KeyRing {
         &self.inner.keys
+    }
+
+    pub(crate) fn token_cache(&self) -> Option<&TokenCache> {
+        self.inner.token_cache.as_ref()
     }
 
     /// The leeway in whole seconds.
@@ -442,6 +448,38 @@ impl AuthJwtConfigBuilder {
         self
     }
 
+    /// `authjwt_verified_token_cache`: remember up to `tokens` verified tokens, so that a token
+    /// sent again is not decoded and its signature not checked again. Default 0: no cache.
+    ///
+    /// A token is remembered only once it has passed decoding; a remembered one is checked
+    /// again for everything that can change: `nbf` and `exp` against the clock, the issuer
+    /// when the requirement checks it, and, in [`verify`](AuthJwtConfig::verify), the type,
+    /// freshness and the revocation store. Answers are the same with or without the cache.
+    /// Expired tokens make room first; a full cache forgets an arbitrary token. A token
+    /// kept here stays in memory until then: size the cache to the tokens in use in
+    /// a few minutes, not to every token ever issued.
+    ///
+    /// ```
+    /// use authjwt::{AuthJwtConfig, Requirement};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let config = AuthJwtConfig::builder()
+    ///     .secret_key("a-random-secret-of-at-least-32-bytes")
+    ///     .verified_token_cache(10_000)
+    ///     .build()?;
+    /// let access = config.create_access_token("alice")?;
+    /// let first = config.verify(&access, Requirement::Access).await?; // decoded and remembered
+    /// let again = config.verify(&access, Requirement::Access).await?; // served from the cache
+    /// assert_eq!(first.claims().json(), again.claims().json());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn verified_token_cache(mut self, tokens: usize) -> Self {
+        self.settings.verified_token_cache = tokens;
+        self
+    }
+
     string_setters! {
         /// `authjwt_header_name`: the header carrying the token. Default `Authorization`.
         header_name;
@@ -510,12 +548,15 @@ impl AuthJwtConfigBuilder {
             settings.algorithm,
             settings.effective_decode_algorithms(),
         )?;
+        let token_cache = (settings.verified_token_cache > 0)
+            .then(|| TokenCache::new(settings.verified_token_cache));
         Ok(AuthJwtConfig {
             inner: Arc::new(ConfigInner {
                 settings,
                 keys,
                 revocation_store,
                 clock: clock.unwrap_or_else(|| Arc::new(SystemClock)),
+                token_cache,
             }),
         })
     }

@@ -9,8 +9,8 @@ use serde::{Deserialize, Deserializer};
 use super::types::{HttpMethod, SameSite, TokenLocation, TokenType};
 use crate::Algorithm;
 
-/// The settings, one field per `authjwt_*` setting of the original (spec §2.2) plus the two
-/// authjwt adds (`allow_weak_secret`, `max_token_size`).
+/// The settings, one field per `authjwt_*` setting of the original (spec §2.2) plus the three
+/// authjwt adds (`allow_weak_secret`, `max_token_size`, `verified_token_cache`).
 ///
 /// A built [`AuthJwtConfig`](crate::AuthJwtConfig) exposes its validated settings through
 /// [`settings()`](crate::AuthJwtConfig::settings); they are set through
@@ -141,6 +141,11 @@ pub struct Settings {
     /// decoding. Default 8192.
     #[serde(alias = "authjwt_max_token_size")]
     pub max_token_size: usize,
+    /// `authjwt_verified_token_cache` (new): how many verified tokens to remember, so that a
+    /// token seen again skips decoding and its signature. The validity window, the issuer
+    /// and the revocation store are still checked on every request. Default 0: no cache.
+    #[serde(alias = "authjwt_verified_token_cache")]
+    pub verified_token_cache: usize,
 }
 
 impl Default for Settings {
@@ -185,6 +190,7 @@ impl Default for Settings {
             ],
             allow_weak_secret: false,
             max_token_size: 8 * 1024,
+            verified_token_cache: 0,
         }
     }
 }
@@ -264,6 +270,7 @@ impl fmt::Debug for Settings {
             .field("csrf_methods", &self.csrf_methods)
             .field("allow_weak_secret", &self.allow_weak_secret)
             .field("max_token_size", &self.max_token_size)
+            .field("verified_token_cache", &self.verified_token_cache)
             .finish()
     }
 }
