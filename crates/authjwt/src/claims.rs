@@ -71,13 +71,6 @@ impl Subject {
             Self::Integer(number) => Some(*number),
         }
     }
-
-    pub(crate) fn to_value(&self) -> Value {
-        match self {
-            Self::String(text) => Value::from(text.as_str()),
-            Self::Integer(number) => Value::from(*number),
-        }
-    }
 }
 
 impl fmt::Display for Subject {

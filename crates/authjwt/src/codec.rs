@@ -28,6 +28,11 @@ pub(crate) fn b64_encode(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// [`b64_encode`], appended to `out`.
+pub(crate) fn b64_encode_into(bytes: &[u8], out: &mut String) {
+    URL_SAFE_NO_PAD.encode_string(bytes, out);
+}
+
 fn b64_decode(segment: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(segment).ok()
 }
@@ -60,7 +65,10 @@ pub(crate) fn split(token: &str, max_len: usize) -> Result<Parts<'_>, InvalidHea
     let header_json = String::from_utf8(header_bytes).map_err(|_| {
         InvalidHeader::InvalidHeaderString("the header is not valid UTF-8".to_owned())
     })?;
-    let header = parse_header(&header_json)?;
+    let header = match standard_header(&header_json) {
+        Some(header) => header,
+        None => parse_header(&header_json)?,
+    };
     let payload = b64_decode(payload_segment).ok_or(InvalidHeader::InvalidPayloadPadding)?;
     let signature = b64_decode(signature).ok_or(InvalidHeader::InvalidCryptoPadding)?;
 
@@ -132,6 +140,23 @@ pub(crate) struct HeaderFields {
     pub(crate) kid: Option<String>,
     kid_not_string: bool,
     unsupported: Option<&'static str>,
+}
+
+/// The header authjwt, the original and jsonwebtoken write, `{"typ":"JWT","alg":"<alg>"}`,
+/// or PyJWT 2's `{"alg":"<alg>","typ":"JWT"}`, byte for byte: read without the JSON parser.
+/// Anything else, an unknown algorithm included, takes [`parse_header`].
+fn standard_header(json: &str) -> Option<HeaderFields> {
+    let name = json
+        .strip_prefix(r#"{"typ":"JWT","alg":""#)
+        .and_then(|rest| rest.strip_suffix(r#""}"#))
+        .or_else(|| {
+            json.strip_prefix(r#"{"alg":""#)
+                .and_then(|rest| rest.strip_suffix(r#"","typ":"JWT"}"#))
+        })?;
+    Some(HeaderFields {
+        algorithm: Some(Algorithm::from_header(name)?),
+        ..HeaderFields::default()
+    })
 }
 
 fn parse_header(json: &str) -> Result<HeaderFields, InvalidHeader> {
@@ -449,6 +474,56 @@ impl<'de> MemberNames<'de> {
             Err(E::custom("duplicate member name"))
         } else {
             Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{HeaderFields, parse_header, standard_header};
+    use crate::Algorithm;
+
+    fn summary(fields: &HeaderFields) -> (Option<Algorithm>, Option<&str>, bool, Option<&str>) {
+        (
+            fields.algorithm,
+            fields.kid.as_deref(),
+            fields.kid_not_string,
+            fields.unsupported,
+        )
+    }
+
+    #[test]
+    fn the_standard_headers_read_as_the_parser_reads_them() {
+        for algorithm in Algorithm::ALL {
+            let name = algorithm.as_str();
+            for json in [
+                format!(r#"{{"typ":"JWT","alg":"{name}"}}"#),
+                format!(r#"{{"alg":"{name}","typ":"JWT"}}"#),
+            ] {
+                let fast = standard_header(&json).expect("a standard header");
+                let parsed = parse_header(&json).expect("a valid header");
+                assert_eq!(summary(&fast), summary(&parsed), "{json}");
+                assert_eq!(fast.algorithm, Some(algorithm));
+            }
+        }
+    }
+
+    #[test]
+    fn anything_else_takes_the_parser() {
+        for json in [
+            r#"{"typ":"JWT","alg":"none"}"#,
+            r#"{"typ":"JWT","alg":"hs256"}"#,
+            r#"{"typ":"JWT","alg":"HS256 "}"#,
+            r#"{"typ":"JWT", "alg":"HS256"}"#,
+            r#"{"typ":"JWT","alg":"HS256"} "#,
+            r#"{"typ":"jwt","alg":"HS256"}"#,
+            r#"{"alg":"HS256"}"#,
+            r#"{"typ":"JWT","alg":"HS256","kid":"k"}"#,
+            r#"{"typ":"JWT","alg":"HS256","alg":"HS256"}"#,
+            r#"{"alg":"HS256","typ":"JWT","typ":"JWT"}"#,
+            r#"{"typ":"JWT","alg":"HS\u0032\u0035\u0036"}"#,
+        ] {
+            assert!(standard_header(json).is_none(), "{json}");
         }
     }
 }

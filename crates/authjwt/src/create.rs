@@ -9,6 +9,7 @@
 use std::marker::PhantomData;
 use std::time::Duration;
 
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::Algorithm;
@@ -284,18 +285,24 @@ impl<'a, K: TokenKind> TokenBuilder<'a, K> {
         let header = self.header_json(algorithm)?;
         let payload = self.payload_json()?;
 
-        let mut token = codec::b64_encode(header.as_bytes());
+        // Room for the base64 of header, payload and the largest signature (RSA 4096, 512
+        // bytes): one allocation for the whole token.
+        let mut token = String::with_capacity((header.len() + payload.len() + 512) * 4 / 3 + 8);
+        codec::b64_encode_into(header.as_bytes(), &mut token);
         token.push('.');
-        token.push_str(&codec::b64_encode(payload.as_bytes()));
+        codec::b64_encode_into(payload.as_bytes(), &mut token);
         let signature = signer
             .sign(token.as_bytes())
             .ok_or(CreateTokenError::Crypto)?;
         token.push('.');
-        token.push_str(&codec::b64_encode(&signature));
+        codec::b64_encode_into(&signature, &mut token);
         Ok(token)
     }
 
     fn header_json(&self, algorithm: Algorithm) -> Result<String, CreateTokenError> {
+        if self.headers.is_empty() {
+            return Ok(format!(r#"{{"typ":"JWT","alg":"{}"}}"#, algorithm.as_str()));
+        }
         let mut header = Map::new();
         header.insert("typ".into(), "JWT".into());
         header.insert("alg".into(), algorithm.as_str().into());
@@ -342,30 +349,57 @@ impl<'a, K: TokenKind> TokenBuilder<'a, K> {
             ExpiresTime::Seconds(seconds) => Some(seconds),
         };
 
-        let mut claims = Map::new();
-        claims.insert("sub".into(), self.subject.to_value());
-        claims.insert("iat".into(), now.into());
-        claims.insert("nbf".into(), now.into());
-        claims.insert("jti".into(), random_uuid()?.into());
-        if let Some(lifetime) = lifetime {
-            claims.insert("exp".into(), now.saturating_add(lifetime).into());
-        }
-        if let (TokenType::Access, Some(issuer)) = (K::TYPE, &settings.encode_issuer) {
-            claims.insert("iss".into(), issuer.as_str().into());
-        }
-        if let Some(audience) = self.audience.as_ref().and_then(Audience::to_value) {
-            claims.insert("aud".into(), audience);
-        }
-        claims.insert("type".into(), K::TYPE.as_str().into());
-        if K::TYPE == TokenType::Access {
-            claims.insert("fresh".into(), self.fresh.into());
-        }
-        if settings.csrf_in_tokens() {
-            claims.insert("csrf".into(), random_uuid()?.into());
-        }
-        claims.extend(self.user_claims.clone());
-        Ok(Value::Object(claims).to_string())
+        let jti = RandomId::new()?;
+        let csrf = if settings.csrf_in_tokens() {
+            Some(RandomId::new()?)
+        } else {
+            None
+        };
+        let payload = Payload {
+            sub: &self.subject,
+            iat: now,
+            nbf: now,
+            jti: jti.as_str(),
+            exp: lifetime.map(|lifetime| now.saturating_add(lifetime)),
+            iss: settings
+                .encode_issuer
+                .as_deref()
+                .filter(|_| K::TYPE == TokenType::Access),
+            aud: self.audience.as_ref().and_then(Audience::to_value),
+            token_type: K::TYPE.as_str(),
+            fresh: (K::TYPE == TokenType::Access).then_some(self.fresh),
+            csrf: csrf.as_ref().map(RandomId::as_str),
+            user_claims: &self.user_claims,
+        };
+        // Strings, numbers and string-keyed JSON objects written into memory: serde_json
+        // has no error to report for them.
+        #[allow(clippy::expect_used)]
+        let json = serde_json::to_string(&payload).expect("claims serialize to JSON");
+        Ok(json)
     }
+}
+
+/// The claims in the original's order; user claims last.
+#[derive(Serialize)]
+struct Payload<'a> {
+    sub: &'a Subject,
+    iat: i64,
+    nbf: i64,
+    jti: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exp: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iss: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aud: Option<Value>,
+    #[serde(rename = "type")]
+    token_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fresh: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    csrf: Option<&'a str>,
+    #[serde(flatten)]
+    user_claims: &'a JsonObject,
 }
 
 /// A random (version 4) UUID in its lower-case hyphenated form, as Python's `uuid4()` gives:
@@ -382,18 +416,34 @@ impl<'a, K: TokenKind> TokenBuilder<'a, K> {
 ///
 /// [`CreateTokenError::Crypto`] if the system's random generator fails.
 pub fn random_uuid() -> Result<String, CreateTokenError> {
-    let mut bytes = [0u8; 16];
-    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| CreateTokenError::Crypto)?;
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(36);
-    for (index, byte) in bytes.iter().enumerate() {
-        if matches!(index, 4 | 6 | 8 | 10) {
-            text.push('-');
+    Ok(RandomId::new()?.as_str().to_owned())
+}
+
+/// A random UUID's text, kept on the stack while a token is written.
+struct RandomId([u8; 36]);
+
+impl RandomId {
+    fn new() -> Result<Self, CreateTokenError> {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut bytes = [0u8; 16];
+        aws_lc_rs::rand::fill(&mut bytes).map_err(|_| CreateTokenError::Crypto)?;
+        bytes[6] = (bytes[6] & 0x0f) | 0x40;
+        bytes[8] = (bytes[8] & 0x3f) | 0x80;
+        let mut text = [b'-'; 36];
+        let mut at = 0;
+        for (index, byte) in bytes.iter().enumerate() {
+            if matches!(index, 4 | 6 | 8 | 10) {
+                at += 1;
+            }
+            text[at] = HEX[usize::from(byte >> 4)];
+            text[at + 1] = HEX[usize::from(byte & 0x0f)];
+            at += 2;
         }
-        text.push(char::from(HEX[usize::from(byte >> 4)]));
-        text.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        Ok(Self(text))
     }
-    Ok(text)
+
+    fn as_str(&self) -> &str {
+        // Hex digits and hyphens only.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
 }
