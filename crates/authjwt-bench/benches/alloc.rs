@@ -44,10 +44,11 @@ fn main() {
     let keys = Keys::generate();
     println!("allocations per operation (Rust heap; average of {iterations}), count / bytes");
     println!(
-        "{:<7} {:>18} {:>18} {:>18} {:>18} {:>18}",
+        "{:<7} {:>18} {:>18} {:>18} {:>18} {:>18} {:>18}",
         "alg",
         "guard verify",
         "core verify",
+        "cache hit",
         "jsonwebtoken dec",
         "authjwt create",
         "jsonwebtoken enc"
@@ -63,15 +64,17 @@ fn main() {
         let case = Case::new(algorithm, &keys);
         let guard = per_call(iterations, || drop(black_box(case.authjwt_verify())));
         let core = per_call(iterations, || drop(black_box(case.authjwt_verify_core())));
+        let cached = per_call(iterations, || drop(black_box(case.authjwt_verify_cached())));
         let decode = per_call(iterations, || drop(black_box(case.baseline_verify())));
         let create = per_call(iterations, || drop(black_box(case.authjwt_create())));
         let encode = per_call(iterations, || drop(black_box(case.baseline_create())));
         let cell = |(count, bytes): (f64, f64)| format!("{count:.1} / {bytes:.0} B");
         println!(
-            "{:<7} {:>18} {:>18} {:>18} {:>18} {:>18}",
+            "{:<7} {:>18} {:>18} {:>18} {:>18} {:>18} {:>18}",
             algorithm.as_str(),
             cell(guard),
             cell(core),
+            cell(cached),
             cell(decode),
             cell(create),
             cell(encode)

@@ -35,6 +35,9 @@ fn main() {
             drop(black_box(case.authjwt_verify_core()));
         }
         for _ in 0..CALLS {
+            drop(black_box(case.authjwt_verify_cached()));
+        }
+        for _ in 0..CALLS {
             drop(black_box(case.baseline_verify()));
         }
         for _ in 0..CALLS {

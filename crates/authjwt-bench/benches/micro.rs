@@ -4,8 +4,10 @@
 //! Each `<operation>_<algorithm>` group holds `authjwt` and `jsonwebtoken`, measured one after
 //! the other in the same process, so their ratio is what counts, not the absolute times. Two
 //! reference points are added: `create_*/sign_only`, the aws-lc-rs signature alone over the
-//! same signing input with a key parsed once (the floor under any token creation), and
-//! `verify_HS256/authjwt_core`, authjwt's core pipeline without the HTTP layer.
+//! same signing input with a key parsed once (the floor under any token creation),
+//! `verify_HS256/authjwt_core`, authjwt's core pipeline without the HTTP layer, and
+//! `verify_*/authjwt_cached`, the guard with a verified-token cache holding the token (what a
+//! client sending its token again costs with `verified_token_cache` on).
 //!
 //! Bounded: 1 s warm-up and 2 s measurement per benchmark by default (criterion's
 //! `--warm-up-time` and `--measurement-time` override them); about 80 s for the whole run.
@@ -17,6 +19,8 @@ use authjwt_bench::summary::{self, AUTHJWT, BASELINE, Row};
 
 /// The signature alone on a pre-parsed key: the floor under token creation.
 const PRIMITIVE: &str = "sign_only";
+/// The guard with a verified-token cache that holds the token.
+const CACHED: &str = "authjwt_cached";
 use authjwt_bench::{ALGORITHMS, Case, Keys};
 use criterion::Criterion;
 
@@ -55,6 +59,9 @@ fn main() {
                 b.iter(|| black_box(case).authjwt_verify_core());
             });
         }
+        group.bench_function(CACHED, |b| {
+            b.iter(|| black_box(case).authjwt_verify_cached());
+        });
         group.bench_function(BASELINE, |b| b.iter(|| black_box(case).baseline_verify()));
         group.finish();
         groups.push(name);
@@ -110,11 +117,20 @@ fn main() {
         if let Some(core) = core {
             rows.push(Row {
                 label: "  core, no HTTP layer".to_owned(),
-                group,
+                group: group.clone(),
                 function: "authjwt_core",
                 interleaved: Some(core),
             });
         }
+        rows.push(Row {
+            label: "  cache hit".to_owned(),
+            group,
+            function: CACHED,
+            interleaved: Some(summary::interleaved_ratio(
+                || drop(black_box(case.authjwt_verify_cached())),
+                baseline,
+            )),
+        });
     }
     println!();
     print!("{}", summary::table(&home, &rows, started));

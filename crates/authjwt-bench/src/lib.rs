@@ -288,6 +288,8 @@ impl Primitive {
 pub struct Case {
     algorithm: Algorithm,
     config: AuthJwtConfig,
+    /// The same configuration with a verified-token cache, which holds [`Case::token`].
+    cached_config: AuthJwtConfig,
     token: String,
     /// The guard takes `&mut Parts`; a `RefCell` lets every operation take `&self` (one flag
     /// check per call).
@@ -336,6 +338,11 @@ impl Case {
             Some((private, public)) => builder.private_key(private).public_key(public),
             None => builder.secret_key(SECRET),
         };
+        let cached_config = builder
+            .clone()
+            .verified_token_cache(1024)
+            .build()
+            .expect("authjwt configuration");
         let config = builder.build().expect("authjwt configuration");
         let token = config
             .access_token(SUBJECT)
@@ -350,6 +357,7 @@ impl Case {
         let case = Self {
             algorithm,
             config,
+            cached_config,
             token,
             parts: RefCell::new(parts),
             baseline: Baseline::new(algorithm, keys),
@@ -369,6 +377,8 @@ impl Case {
         assert_eq!(verified.header().algorithm(), algorithm);
         let core = self.authjwt_verify_core();
         assert_eq!(core.claims().jti(), verified.claims().jti());
+        let cached = self.authjwt_verify_cached();
+        assert_eq!(cached.claims().json(), verified.claims().json());
         assert_eq!(
             self.baseline_verify().subject(),
             SUBJECT,
@@ -415,6 +425,23 @@ impl Case {
         let JwtRequired(verified) =
             poll_once(JwtRequired::from_request_parts(&mut parts, &self.config))
                 .expect("the guard accepts the token");
+        verified
+    }
+
+    /// authjwt's guard path with a verified-token cache that already holds the token: the
+    /// header, the cache lookup, `nbf`/`exp`, type and the denylist.
+    ///
+    /// # Panics
+    ///
+    /// If the token is refused or the guard does not answer at once.
+    #[inline(never)]
+    pub fn authjwt_verify_cached(&self) -> VerifiedToken {
+        let mut parts = self.parts.borrow_mut();
+        let JwtRequired(verified) = poll_once(JwtRequired::from_request_parts(
+            &mut parts,
+            &self.cached_config,
+        ))
+        .expect("the guard accepts the token");
         verified
     }
 
