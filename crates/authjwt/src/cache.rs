@@ -8,27 +8,16 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::{PoisonError, RwLock};
 
 use crate::claims::VerifiedToken;
+use crate::verify::IssuerVerdict;
 
 /// Shards, so that concurrent readers of different tokens touch different locks; a small
 /// cache is one shard, which keeps its eviction order exact.
 const MAX_SHARDS: usize = 16;
 const MIN_SHARD_CAPACITY: usize = 64;
-
-/// How a token's `iss` compares with `decode_issuer`, worked out once when it is decoded
-/// because decoding checks it only for some requirements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum IssuerVerdict {
-    /// `iss` is `decode_issuer`, or no issuer is configured.
-    Matches,
-    /// An issuer is configured and the token has no `iss`.
-    Missing,
-    /// An issuer is configured and `iss` is something else.
-    Differs,
-}
 
 /// A remembered token.
 #[derive(Clone)]
@@ -43,9 +32,33 @@ struct Entry {
     cached: CachedToken,
 }
 
+/// A shard's map, keyed by the token's keyed hash.
+type Shard = HashMap<u64, Entry, BuildHasherDefault<KeyAsHash>>;
+
+/// The map's keys are already random-keyed SipHash values: they are used as their own hash
+/// rather than hashed a second time.
+#[derive(Default)]
+struct KeyAsHash(u64);
+
+impl Hasher for KeyAsHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+
+    fn write_u64(&mut self, key: u64) {
+        self.0 = key;
+    }
+}
+
 /// A bounded map from token text to its verification.
 pub(crate) struct TokenCache {
-    shards: Box<[RwLock<HashMap<u64, Entry>>]>,
+    shards: Box<[RwLock<Shard>]>,
     shard_capacity: usize,
     hasher: RandomState,
 }
@@ -112,10 +125,12 @@ impl TokenCache {
         self.hasher.hash_one(signature)
     }
 
-    fn shard(&self, hash: u64) -> &RwLock<HashMap<u64, Entry>> {
-        // The modulo is below the shard count, which fits a usize.
+    fn shard(&self, hash: u64) -> &RwLock<Shard> {
+        // The maps inside use the low bits (bucket) and the top seven (tag) of the same hash:
+        // the shard comes from the bits in between, so each shard's keys still spread over
+        // all of its buckets. The modulo is below the shard count, which fits a usize.
         #[allow(clippy::cast_possible_truncation)]
-        let index = (hash % self.shards.len() as u64) as usize;
+        let index = ((hash >> 32) % self.shards.len() as u64) as usize;
         &self.shards[index]
     }
 

@@ -285,8 +285,7 @@ impl<'a, K: TokenKind> TokenBuilder<'a, K> {
         let header = self.header_json(algorithm)?;
         let payload = self.payload_json()?;
 
-        // Room for the base64 of header, payload and the largest signature (RSA 4096, 512
-        // bytes): one allocation for the whole token.
+        // One allocation for the whole token with signatures up to 512 bytes (RSA 4096).
         let mut token = String::with_capacity((header.len() + payload.len() + 512) * 4 / 3 + 8);
         codec::b64_encode_into(header.as_bytes(), &mut token);
         token.push('.');

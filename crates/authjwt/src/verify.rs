@@ -5,8 +5,12 @@
 //! `aud` as PyJWT 1.7.1 checks them, followed by the typing of `sub`, `jti` and `csrf`.
 //! [`AuthJwtConfig::verify`] adds what a protect function adds, in the original's order: the
 //! revocation store, the token type, freshness.
+//!
+//! With `verified_token_cache` on, a token that passed decoding before is not decoded again:
+//! of the decoding checks, only those whose outcome can change since (`nbf`, `exp`, and the
+//! issuer for requirements that check it) run again, in the same order.
 
-use crate::cache::{CachedToken, IssuerVerdict};
+use crate::cache::CachedToken;
 use crate::claims::{
     ClaimedType, Claims, Header, JsonObject, RegisteredClaims, Subject, VerifiedToken,
 };
@@ -253,6 +257,18 @@ impl AuthJwtConfig {
         };
         Ok((dates, issuer))
     }
+}
+
+/// How a token's `iss` compares with `decode_issuer`, worked out once when it is decoded
+/// because decoding checks it only for some requirements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IssuerVerdict {
+    /// `iss` is `decode_issuer`, or no issuer is configured.
+    Matches,
+    /// An issuer is configured and the token has no `iss`.
+    Missing,
+    /// An issuer is configured and `iss` is something else.
+    Differs,
 }
 
 impl IssuerVerdict {

@@ -142,8 +142,9 @@ pub struct Settings {
     #[serde(alias = "authjwt_max_token_size")]
     pub max_token_size: usize,
     /// `authjwt_verified_token_cache` (new): how many verified tokens to remember, so that a
-    /// token seen again skips decoding and its signature. The validity window, the issuer
-    /// and the revocation store are still checked on every request. Default 0: no cache.
+    /// token seen again skips decoding and its signature; `nbf`, `exp`, the issuer, the type,
+    /// freshness and the revocation store are still checked on every request. Default 0: no
+    /// cache. See [`AuthJwtConfigBuilder::verified_token_cache`](crate::AuthJwtConfigBuilder::verified_token_cache).
     #[serde(alias = "authjwt_verified_token_cache")]
     pub verified_token_cache: usize,
 }
