@@ -5,7 +5,7 @@ use authjwt::{
     AuthJwtConfig, AuthJwtError, InvalidHeader, MissingToken, Requirement, Settings, TokenLocation,
     TokenType, VerifiedToken, csrf,
 };
-use http::header::COOKIE;
+use http::header::{AUTHORIZATION, COOKIE};
 use http::request::Parts;
 use http::{HeaderValue, Method};
 
@@ -35,7 +35,13 @@ impl RequestCredentials {
     pub(crate) fn capture(parts: &Parts, settings: &Settings) -> Self {
         let headers = &parts.headers;
         let header = if settings.has_location(TokenLocation::Headers) {
-            let mut values = headers.get_all(settings.header_name.as_str()).iter();
+            // The default name is a constant: no name to parse on every request.
+            let mut values = if settings.header_name.eq_ignore_ascii_case("authorization") {
+                headers.get_all(AUTHORIZATION)
+            } else {
+                headers.get_all(settings.header_name.as_str())
+            }
+            .iter();
             match (values.next(), values.next()) {
                 (None, _) => HeaderValues::Absent,
                 (Some(value), None) => HeaderValues::One(value.clone()),
