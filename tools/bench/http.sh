@@ -3,7 +3,9 @@
 # access token in `Authorization: Bearer`, verified by authjwt-axum with the denylist on),
 # measured with wrk in the same run, alternating the two, repeated. Prints the throughput
 # of each measurement, the ratio protected / public of each round and their median (the
-# figure compared with the targets: one round disturbed by other load moves it little).
+# figure compared with the targets: one round disturbed by other load moves it little), and
+# the server's CPU time per request (from /proc/<pid>/stat: what a route costs the server,
+# apart from wrk sharing the machine).
 #
 #   tools/bench/http.sh                      # memory denylist, then Redis if available
 #   DURATION=10s REPEATS=6 tools/bench/http.sh
@@ -95,22 +97,39 @@ login() {
     python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
 }
 
-# run_wrk PATH [HEADER]: prints requests/s; fails on socket errors or non-2xx answers.
+ticks_per_second=$(getconf CLK_TCK)
+# server_cpu_ticks: the demo's user + system CPU time so far, in clock ticks.
+server_cpu_ticks() {
+  awk '{print $14 + $15}' "/proc/$demo_pid/stat"
+}
+
+# run_wrk PATH [HEADER]: prints requests/s and the server's CPU time per request (µs);
+# fails on socket errors or non-2xx answers.
 run_wrk() {
-  local path=$1 out rps
+  local path=$1 out rps requests before after cpu
   shift
+  before=$(server_cpu_ticks)
   out=$(wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency "$@" "$base$path")
+  after=$(server_cpu_ticks)
   if grep -q 'Non-2xx or 3xx responses' <<<"$out"; then
     echo "http.sh: $path answered non-2xx responses:" >&2
     echo "$out" >&2
     return 1
   fi
   rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  requests=$(awk '/ requests in / {print $1}' <<<"$out")
+  cpu=$(python3 -c "print(f'{($after - $before) * 1e6 / $ticks_per_second / $requests:.1f}')")
   local p50 p99
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-  printf '    %-11s %12.0f req/s   p50 %-9s p99 %s\n' "$path" "$rps" "$p50" "$p99" >&2
-  echo "$rps"
+  printf '    %-11s %12.0f req/s   p50 %-9s p99 %-9s server CPU %5s µs/request\n' \
+    "$path" "$rps" "$p50" "$p99" "$cpu" >&2
+  echo "$rps $cpu"
+}
+
+# median VALUE...: the median, three decimals.
+median() {
+  python3 -c "import statistics, sys; print(f'{statistics.median(map(float, sys.argv[1:])):.3f}')" "$@"
 }
 
 declare -A ratio_of
@@ -130,29 +149,38 @@ measure() {
   wrk -t "$THREADS" -c "$CONNECTIONS" -d 2s "$base/public" >/dev/null
   wrk -t "$THREADS" -c "$CONNECTIONS" -d 2s -H "Authorization: Bearer $token" "$base/protected" >/dev/null
 
-  local public_sum=0 protected_sum=0 ratios=()
+  local public_sum=0 protected_sum=0 ratios=() public_cpus=() protected_cpus=() result
+  local public_cpu protected_cpu
   for round in $(seq 1 "$REPEATS"); do
     echo "  round $round" >&2
     # Alternate which goes first, so a drift in machine load hits both alike.
     if ((round % 2 == 1)); then
-      public=$(run_wrk /public)
-      protected=$(run_wrk /protected -H "Authorization: Bearer $token")
+      result=$(run_wrk /public)
+      read -r public public_cpu <<<"$result"
+      result=$(run_wrk /protected -H "Authorization: Bearer $token")
+      read -r protected protected_cpu <<<"$result"
     else
-      protected=$(run_wrk /protected -H "Authorization: Bearer $token")
-      public=$(run_wrk /public)
+      result=$(run_wrk /protected -H "Authorization: Bearer $token")
+      read -r protected protected_cpu <<<"$result"
+      result=$(run_wrk /public)
+      read -r public public_cpu <<<"$result"
     fi
+    public_cpus+=("$public_cpu")
+    protected_cpus+=("$protected_cpu")
     ratios+=("$(python3 -c "print(f'{$protected / $public:.3f}')")")
     public_sum=$(python3 -c "print($public_sum + $public)")
     protected_sum=$(python3 -c "print($protected_sum + $protected)")
   done
   stop "$demo_pid"
-  local overall median
+  local overall middle
   overall=$(python3 -c "print(f'{$protected_sum / $public_sum:.3f}')")
-  median=$(python3 -c "import statistics, sys; print(f'{statistics.median(map(float, sys.argv[1:])):.3f}')" "${ratios[@]}")
-  ratio_of[$store]=$median
+  middle=$(median "${ratios[@]}")
+  ratio_of[$store]=$middle
   measured+=("$store")
   printf '  %s: protected/public per round: %s; median %s; overall (sum of req/s): %s\n' \
-    "$store" "${ratios[*]}" "$median" "$overall"
+    "$store" "${ratios[*]}" "$middle" "$overall"
+  printf '  %s: server CPU per request, median: /public %.1f µs, /protected %.1f µs\n' \
+    "$store" "$(median "${public_cpus[@]}")" "$(median "${protected_cpus[@]}")"
 }
 
 echo "==> machine: $(nproc) cores, $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'), load $(cut -d' ' -f1-3 /proc/loadavg)"
