@@ -32,8 +32,18 @@ struct Entry {
     cached: CachedToken,
 }
 
-/// A shard's map, keyed by the token's keyed hash.
-type Shard = HashMap<u64, Entry, BuildHasherDefault<KeyAsHash>>;
+/// A generation's map, keyed by the token's keyed hash.
+type Generation = HashMap<u64, Entry, BuildHasherDefault<KeyAsHash>>;
+
+/// Two generations: tokens are inserted into `current`; when it is full it becomes
+/// `previous`, and the generation before is forgotten at once. Eviction is thus constant
+/// work per insertion however large the cache, and a token survives at least one turn after
+/// it was inserted.
+#[derive(Default)]
+struct Shard {
+    current: Generation,
+    previous: Generation,
+}
 
 /// The map's keys are already random-keyed SipHash values: they are used as their own hash
 /// rather than hashed a second time.
@@ -59,7 +69,11 @@ impl Hasher for KeyAsHash {
 /// A bounded map from token text to its verification.
 pub(crate) struct TokenCache {
     shards: Box<[RwLock<Shard>]>,
-    shard_capacity: usize,
+    /// Tokens per generation of a shard.
+    generation_capacity: usize,
+    /// Whether a full generation is kept as the previous one: not when a shard holds a
+    /// single token.
+    keeps_previous: bool,
     hasher: RandomState,
 }
 
@@ -67,9 +81,16 @@ impl TokenCache {
     /// A cache holding at most `capacity` tokens (at least one).
     pub(crate) fn new(capacity: usize) -> Self {
         let shard_count = (capacity / MIN_SHARD_CAPACITY).clamp(1, MAX_SHARDS);
+        let shard_capacity = (capacity / shard_count).max(1);
+        let keeps_previous = shard_capacity >= 2;
         Self {
             shards: (0..shard_count).map(|_| RwLock::default()).collect(),
-            shard_capacity: (capacity / shard_count).max(1),
+            generation_capacity: if keeps_previous {
+                shard_capacity / 2
+            } else {
+                shard_capacity
+            },
+            keeps_previous,
             hasher: RandomState::new(),
         }
     }
@@ -82,37 +103,45 @@ impl TokenCache {
             .read()
             .unwrap_or_else(PoisonError::into_inner);
         shard
+            .current
             .get(&hash)
+            .or_else(|| shard.previous.get(&hash))
             .filter(|entry| *entry.token == *token)
             .map(|entry| entry.cached.clone())
     }
 
-    /// Remembers `token`. When its shard is full, tokens that expired before `expired_before`
-    /// go first, then an arbitrary one.
-    pub(crate) fn insert(&self, token: &str, cached: CachedToken, expired_before: i64) {
+    /// Remembers `token`. A full current generation becomes the previous one, and the
+    /// generation before it is forgotten.
+    pub(crate) fn insert(&self, token: &str, cached: CachedToken) {
         let hash = self.hash(token);
-        let mut shard = self
-            .shard(hash)
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        if shard.len() >= self.shard_capacity && !shard.contains_key(&hash) {
-            shard.retain(|_, entry| {
-                let expires_at = entry.cached.verified.claims().registered().expires_at;
-                expires_at.is_none_or(|exp| exp >= expired_before)
-            });
-            if shard.len() >= self.shard_capacity
-                && let Some(&evicted) = shard.keys().next()
+        let forgotten = {
+            let mut shard = self
+                .shard(hash)
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
+            let mut forgotten = Generation::default();
+            if shard.current.len() >= self.generation_capacity && !shard.current.contains_key(&hash)
             {
-                shard.remove(&evicted);
+                let full = std::mem::take(&mut shard.current);
+                forgotten = if self.keeps_previous {
+                    std::mem::replace(&mut shard.previous, full)
+                } else {
+                    full
+                };
             }
-        }
-        shard.insert(
-            hash,
-            Entry {
-                token: token.into(),
-                cached,
-            },
-        );
+            // One copy per token, so that the two generations stay within the capacity.
+            shard.previous.remove(&hash);
+            shard.current.insert(
+                hash,
+                Entry {
+                    token: token.into(),
+                    cached,
+                },
+            );
+            forgotten
+        };
+        // Freeing a whole generation takes a while: not while readers wait for the lock.
+        drop(forgotten);
     }
 
     /// Hashes the signature segment only: it tells verified tokens apart as well as the
@@ -138,7 +167,10 @@ impl TokenCache {
     fn len(&self) -> usize {
         self.shards
             .iter()
-            .map(|shard| shard.read().unwrap_or_else(PoisonError::into_inner).len())
+            .map(|shard| {
+                let shard = shard.read().unwrap_or_else(PoisonError::into_inner);
+                shard.current.len() + shard.previous.len()
+            })
             .sum()
     }
 }
@@ -172,7 +204,7 @@ mod tests {
     #[test]
     fn a_hit_needs_the_exact_token() {
         let cache = TokenCache::new(8);
-        cache.insert("a.b.c", cached(Some(100)), 0);
+        cache.insert("a.b.c", cached(Some(100)));
         assert!(cache.get("a.b.c").is_some());
         for other in ["a.b.d", "a.b.c ", "x.b.c", "a.x.c", "b.c", "c", "a.b.c.c"] {
             assert!(cache.get(other).is_none(), "{other}");
@@ -181,38 +213,53 @@ mod tests {
 
     #[test]
     fn the_cache_never_holds_more_than_its_capacity() {
-        for capacity in [1, 3, 64, 100, 1_000, 5_000] {
+        for capacity in [1, 2, 3, 64, 100, 1_000, 5_000] {
             let cache = TokenCache::new(capacity);
             for n in 0..capacity * 3 {
-                cache.insert(&format!("token-{n}"), cached(None), 0);
+                cache.insert(&format!("token-{n}"), cached(None));
                 assert!(cache.len() <= capacity, "capacity {capacity}");
             }
-            assert!(cache.len() + MAX_SHARDS > capacity, "capacity {capacity}");
+            // Never emptied: at least the previous generation of every shard is there.
+            assert!(
+                2 * (cache.len() + MAX_SHARDS) >= capacity,
+                "capacity {capacity}"
+            );
             let newest = format!("token-{}", capacity * 3 - 1);
             assert!(cache.get(&newest).is_some(), "capacity {capacity}");
         }
     }
 
     #[test]
-    fn expired_tokens_make_room_before_live_ones() {
-        let cache = TokenCache::new(3);
-        cache.insert("live-1", cached(Some(1_000)), 0);
-        cache.insert("expired", cached(Some(10)), 0);
-        cache.insert("live-2", cached(None), 0);
+    fn a_full_generation_becomes_the_previous_one() {
+        let cache = TokenCache::new(4);
+        let present = |tokens: &[&str]| tokens.iter().all(|token| cache.get(token).is_some());
+        let absent = |tokens: &[&str]| tokens.iter().all(|token| cache.get(token).is_none());
+        cache.insert("a", cached(None));
+        cache.insert("b", cached(None));
+        cache.insert("c", cached(None));
+        assert!(present(&["a", "b", "c"]));
+        cache.insert("d", cached(None));
+        cache.insert("e", cached(None));
+        assert!(present(&["c", "d", "e"]));
+        assert!(absent(&["a", "b"]));
         assert_eq!(cache.len(), 3);
-        // At 500, "expired" is out of date: it goes, and both live tokens stay.
-        cache.insert("new", cached(Some(1_000)), 500);
-        assert!(cache.get("expired").is_none());
-        for token in ["live-1", "live-2", "new"] {
-            assert!(cache.get(token).is_some(), "{token}");
-        }
+    }
+
+    #[test]
+    fn a_single_token_cache_keeps_the_last_one() {
+        let cache = TokenCache::new(1);
+        cache.insert("a", cached(None));
+        cache.insert("b", cached(None));
+        assert!(cache.get("a").is_none());
+        assert!(cache.get("b").is_some());
+        assert_eq!(cache.len(), 1);
     }
 
     #[test]
     fn the_same_token_again_replaces_its_entry() {
         let cache = TokenCache::new(1);
-        cache.insert("a.b.c", cached(Some(1)), 0);
-        cache.insert("a.b.c", cached(Some(2)), 0);
+        cache.insert("a.b.c", cached(Some(1)));
+        cache.insert("a.b.c", cached(Some(2)));
         assert_eq!(cache.len(), 1);
         let hit = cache
             .get("a.b.c")

@@ -155,8 +155,7 @@ impl AuthJwtConfig {
         let cached = self.decode_uncached(token, check_issuer)?;
         let verified = cached.verified.clone();
         if let Some(cache) = cache {
-            let expired_before = self.clock().now().saturating_sub(self.leeway_secs());
-            cache.insert(token, cached, expired_before);
+            cache.insert(token, cached);
         }
         Ok(verified)
     }

@@ -455,8 +455,11 @@ impl AuthJwtConfigBuilder {
     /// again for everything that can change: `nbf` and `exp` against the clock, the issuer
     /// when the requirement checks it, and, in [`verify`](AuthJwtConfig::verify), the type,
     /// freshness and the revocation store. Answers are the same with or without the cache.
-    /// Expired tokens make room first; a full cache forgets an arbitrary token. A token
-    /// kept here stays in memory until then: size the cache to the tokens in use in
+    /// The cache keeps two generations: when the newer one is full it becomes the older one
+    /// and the tokens of the generation before are forgotten, so eviction costs the same
+    /// however large the cache. A token survives at least one such turn after it was
+    /// remembered; one forgotten while still in use is decoded and remembered again on its
+    /// next request. A token kept here stays in memory until it is forgotten: size the cache to the tokens in use in
     /// a few minutes, not to every token ever issued. An entry holds the token's text and its
     /// decoded JSON: about 1 KB for a typical 300-byte access token, at most about twice
     /// `max_token_size` plus 0.5 KB.
