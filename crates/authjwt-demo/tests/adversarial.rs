@@ -13,7 +13,7 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use authjwt::revocation::MemoryStore;
 use authjwt::{
@@ -287,11 +287,11 @@ async fn b04_a_five_segment_jwe_is_refused_before_any_decryption() {
         b64([3u8; 64]),
         b64([4u8; 16])
     );
-    let started = Instant::now();
+    // authjwt has no JWE code: the compact JWS parser refuses the second segment, so nothing
+    // ever reads `p2c`.
     protected(&hs_app(), &jwe)
         .await
         .expect(422, "Invalid payload padding");
-    assert!(started.elapsed() < Duration::from_secs(1), "no KDF ran");
 }
 
 #[tokio::test]
@@ -976,17 +976,12 @@ async fn c16_kid_injections_only_fail_the_signature() {
     for kid in &kids {
         let header = json!({ "alg": "HS256", "kid": kid }).to_string();
         for key in [&b""[..], b"1"] {
-            let started = Instant::now();
-            let answer = protected(
+            protected(
                 &app,
                 &hs256_with(key, &header, &access_claims("attacker", "")),
             )
-            .await;
-            answer.expect(422, BAD_SIGNATURE);
-            assert!(
-                started.elapsed() < Duration::from_secs(2),
-                "no shell, no sleep"
-            );
+            .await
+            .expect(422, BAD_SIGNATURE);
         }
         // Signed with the real secret, the kid is ignored: no key lookup by kid at all.
         protected(&app, &hs256(&header, &access_claims("test", "")))
@@ -1926,15 +1921,13 @@ async fn e22_a_token_of_another_component_with_the_same_secret_is_refused() {
 }
 
 #[tokio::test]
-async fn e23_a_thousand_claims_are_handled_in_bounded_time() {
+async fn e23_a_thousand_claims_are_handled_past_a_raised_cap() {
     let claims: String = (0..1000).map(|i| format!(",\"c{i}\":{i}")).collect();
     let token = hs256_claims(&access_claims("test", &claims));
     assert!(token.len() > 8192);
     protected(&hs_app(), &token).await.expect(422, TOO_LARGE);
     let big = app(builder().max_token_size(64 * 1024)).1;
-    let started = Instant::now();
     protected(&big, &token).await.expect_user(json!("test"));
-    assert!(started.elapsed() < Duration::from_secs(2));
 }
 
 // =======================================================================================
@@ -2884,11 +2877,17 @@ async fn i01_tokens_over_the_cap_are_refused_before_decoding() {
     );
     protected(&app, &sixteen_k).await.expect(422, TOO_LARGE);
     let header = json!({ "alg": "HS256", "x": "y".repeat(1 << 20) }).to_string();
-    let started = Instant::now();
-    protected(&app, &hs256(&header, &access_claims("test", "")))
+    let megabyte_header = hs256(&header, &access_claims("test", ""));
+    protected(&app, &megabyte_header)
         .await
         .expect(422, TOO_LARGE);
-    assert!(started.elapsed() < Duration::from_secs(2));
+    // Refused on its length alone: nothing of it is decoded or copied.
+    let config = build(builder());
+    let allocated = allocation_counter::measure(|| {
+        let err = config.decode(&megabyte_header).expect_err("refused");
+        assert_eq!(err.message(), TOO_LARGE);
+    });
+    assert!(allocated.bytes_total < 1024, "{allocated:?}");
     // One byte over a configured cap.
     let token = valid_token();
     let capped = app_with_cap(token.len() - 1);
@@ -2910,15 +2909,21 @@ fn app_with_cap(bytes: usize) -> Router {
 async fn i02_a_megabyte_of_dots_is_refused_cheaply() {
     let dots = ".".repeat(1 << 20);
     protected(&hs_app(), &dots).await.expect(422, TOO_LARGE);
-    // Past a raised cap, splitting allocates nothing and stops at the empty header.
+    // Past a raised cap, splitting allocates nothing and stops at the empty header: a
+    // megabyte of dots costs the allocations of two.
     let config = build(builder().max_token_size(2 << 20));
-    let started = Instant::now();
-    let err = config.decode(&dots).expect_err("refused");
+    let refusal = |token: &str| {
+        let mut message = String::new();
+        let allocated = allocation_counter::measure(|| {
+            message = config.decode(token).expect_err("refused").message();
+        });
+        (message, allocated.count_total, allocated.bytes_total)
+    };
     assert_eq!(
-        err.message(),
+        refusal(&dots).0,
         "Invalid header string: EOF while parsing a value at line 1 column 0"
     );
-    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(refusal(&dots), refusal(".."));
 }
 
 #[tokio::test]
@@ -3006,10 +3011,9 @@ async fn i05_huge_and_odd_numbers_are_bounded() {
 }
 
 #[tokio::test]
-async fn i06_ten_thousand_members_take_bounded_time() {
+async fn i06_ten_thousand_members_are_handled() {
     let app = app_with_cap(1 << 20);
     let members: String = (0..10_000).map(|i| format!(",\"m{i}\":{i}")).collect();
-    let started = Instant::now();
     protected(
         &app,
         &hs256(
@@ -3022,7 +3026,8 @@ async fn i06_ten_thousand_members_take_bounded_time() {
     protected(&app, &hs256_claims(&access_claims("test", &members)))
         .await
         .expect_user(json!("test"));
-    // The last member repeats the first: found without quadratic work.
+    // The last member repeats the first: found, through the hash set that keeps duplicate
+    // detection linear (the codec's `names_past_the_inline_list_are_kept_in_a_hash_set`).
     let repeated = format!(r#"{{"m0":0{members}}}"#);
     let answer = protected(&app, &hs256_claims(&repeated)).await;
     assert!(
@@ -3031,11 +3036,6 @@ async fn i06_ten_thousand_members_take_bounded_time() {
             .starts_with("Invalid payload string: duplicate member name"),
         "{}",
         answer.detail()
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
     );
 }
 
@@ -3060,7 +3060,7 @@ async fn i07_too_many_request_headers_are_refused_by_the_http_layer() {
 
 #[tokio::test]
 async fn i08_pbes2_with_a_huge_p2c_is_refused_on_alg() {
-    let started = Instant::now();
+    // Refused at the algorithm allow-list, before any key is used: `p2c` is never read.
     protected(
         &hs_app(),
         &hs256(
@@ -3070,7 +3070,6 @@ async fn i08_pbes2_with_a_huge_p2c_is_refused_on_alg() {
     )
     .await
     .expect(422, NOT_ALLOWED);
-    assert!(started.elapsed() < Duration::from_secs(1));
 }
 
 #[tokio::test]

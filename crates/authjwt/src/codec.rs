@@ -480,8 +480,50 @@ impl<'de> MemberNames<'de> {
 
 #[cfg(test)]
 mod tests {
-    use super::{HeaderFields, parse_header, standard_header};
+    use std::borrow::Cow;
+
+    use super::{FEW_MEMBERS, HeaderFields, MemberNames, parse_header, standard_header};
     use crate::Algorithm;
+
+    #[test]
+    fn names_past_the_inline_list_are_kept_in_a_hash_set() {
+        let mut names = MemberNames::default();
+        for i in 0..FEW_MEMBERS {
+            names
+                .insert::<serde_json::Error>(Cow::Owned(format!("m{i}")))
+                .expect("distinct");
+        }
+        assert_eq!((names.few_len, names.many.len()), (FEW_MEMBERS, 0));
+        for i in FEW_MEMBERS..10_000 {
+            names
+                .insert::<serde_json::Error>(Cow::Owned(format!("m{i}")))
+                .expect("distinct");
+        }
+        assert_eq!((names.few_len, names.many.len()), (0, 10_000));
+        for repeated in ["m0", "m15", "m16", "m9999"] {
+            assert_eq!(
+                names
+                    .insert::<serde_json::Error>(Cow::Borrowed(repeated))
+                    .map_err(|err| err.to_string()),
+                Err("duplicate member name".to_owned())
+            );
+        }
+    }
+
+    #[test]
+    fn a_name_repeated_among_the_first_few_is_found() {
+        let mut names = MemberNames::default();
+        for name in ["alg", "typ", "kid"] {
+            names
+                .insert::<serde_json::Error>(Cow::Borrowed(name))
+                .expect("distinct");
+        }
+        assert!(
+            names
+                .insert::<serde_json::Error>(Cow::Borrowed("typ"))
+                .is_err()
+        );
+    }
 
     fn summary(fields: &HeaderFields) -> (Option<Algorithm>, Option<&str>, bool, Option<&str>) {
         (
