@@ -10,7 +10,7 @@
 
 use std::hint::black_box;
 
-use authjwt_bench::{ALGORITHMS, Case, Keys};
+use authjwt_bench::{Case, Keys, selected_algorithms};
 
 /// Calls measured per operation, unless `ALLOC_ITERATIONS` says otherwise.
 const ITERATIONS: u64 = 1_000;
@@ -31,11 +31,6 @@ fn per_call(iterations: u64, mut operation: impl FnMut()) -> (f64, f64) {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench` and maybe a filter; a filter selects algorithms.
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|arg| !arg.starts_with('-'))
-        .collect();
     let iterations = std::env::var("ALLOC_ITERATIONS")
         .ok()
         .and_then(|value| value.parse().ok())
@@ -53,14 +48,7 @@ fn main() {
         "authjwt create",
         "jsonwebtoken enc"
     );
-    for algorithm in ALGORITHMS {
-        if !filter.is_empty()
-            && !filter
-                .iter()
-                .any(|f| algorithm.as_str().contains(f.as_str()))
-        {
-            continue;
-        }
+    for algorithm in selected_algorithms() {
         let case = Case::new(algorithm, &keys);
         let guard = per_call(iterations, || drop(black_box(case.authjwt_verify())));
         let core = per_call(iterations, || drop(black_box(case.authjwt_verify_core())));

@@ -6,27 +6,16 @@
 
 use std::hint::black_box;
 
-use authjwt_bench::{ALGORITHMS, Case, Keys};
+use authjwt_bench::{Case, Keys, selected_algorithms};
 
 /// Calls per operation: the last one is the one measured, after the others warmed up what is
 /// initialised lazily.
 const CALLS: usize = 3;
 
 fn main() {
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|arg| !arg.starts_with('-'))
-        .collect();
     let keys = Keys::generate();
     let mut ran = Vec::new();
-    for algorithm in ALGORITHMS {
-        if !filter.is_empty()
-            && !filter
-                .iter()
-                .any(|f| algorithm.as_str().contains(f.as_str()))
-        {
-            continue;
-        }
+    for algorithm in selected_algorithms() {
         let case = Case::new(algorithm, &keys);
         for _ in 0..CALLS {
             drop(black_box(case.authjwt_verify()));

@@ -67,6 +67,25 @@ pub const ALGORITHMS: [Algorithm; 5] = [
     Algorithm::EdDSA,
 ];
 
+/// The algorithms a benchmark program's arguments select: those whose name contains one of
+/// the arguments that are not flags (`cargo bench` passes `--bench`), or all of them.
+#[must_use]
+pub fn selected_algorithms() -> Vec<Algorithm> {
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with('-'))
+        .collect();
+    ALGORITHMS
+        .into_iter()
+        .filter(|algorithm| {
+            filter.is_empty()
+                || filter
+                    .iter()
+                    .any(|f| algorithm.as_str().contains(f.as_str()))
+        })
+        .collect()
+}
+
 /// The tokens' subject.
 pub const SUBJECT: &str = "test";
 
