@@ -1284,16 +1284,6 @@ async fn d09_out_of_range_r_and_s_are_refused() {
     }
 }
 
-/// `(r, n − s)`: the other valid signature of the same message.
-fn high_s_twin(token: &str) -> String {
-    let parts = segments(token);
-    let signature = b64_decode(parts[2]);
-    let (r, s) = signature.split_at(32);
-    let mut twin = r.to_vec();
-    twin.extend(sub_be(&P256_N, s));
-    format!("{}.{}.{}", parts[0], parts[1], b64(twin))
-}
-
 #[tokio::test]
 async fn d10_the_high_s_twin_of_a_valid_es256_token_is_valid_with_the_same_claims() {
     let (config, app) = app(builder()

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use authjwt::{Algorithm, AuthJwtConfig};
 use aws_lc_rs::hmac;
 
-use common::{P256_N, b64, b64_decode, ecdsa_der, hmac_segments, segments, sub_be};
+use common::{b64, b64_decode, ecdsa_der, high_s_twin, hmac_segments, segments};
 
 /// A fuzz target: its name and the harness function it runs.
 type Target = (&'static str, fn(&[u8]));
@@ -170,16 +170,6 @@ fn mint(config: &AuthJwtConfig, algorithm: Algorithm, refresh: bool) -> String {
             .encode(),
     }
     .expect("a seed token")
-}
-
-/// The high-S twin `(r, n − s)` of an ES256 token.
-fn high_s_twin(token: &str) -> String {
-    let parts = segments(token);
-    let signature = b64_decode(parts[2]);
-    let (r, s) = signature.split_at(32);
-    let mut twin = r.to_vec();
-    twin.extend(sub_be(&P256_N, s));
-    format!("{}.{}.{}", parts[0], parts[1], b64(twin))
 }
 
 fn token_seeds() -> Vec<(String, Vec<u8>)> {

@@ -471,6 +471,17 @@ pub fn sub_be(a: &[u8], b: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The high-S twin `(r, n − s)` of an ES256 token: the other valid signature of the same
+/// message.
+pub fn high_s_twin(token: &str) -> String {
+    let parts = segments(token);
+    let signature = b64_decode(parts[2]);
+    let (r, s) = signature.split_at(32);
+    let mut twin = r.to_vec();
+    twin.extend(sub_be(&P256_N, s));
+    format!("{}.{}.{}", parts[0], parts[1], b64(twin))
+}
+
 /// `a + small` for a big-endian number (wrapping is not expected).
 pub fn add_small_be(a: &[u8], small: u8) -> Vec<u8> {
     let mut out = a.to_vec();
