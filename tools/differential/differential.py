@@ -143,6 +143,12 @@ DEVIATIONS = {
         "expires_time true/1 with the configured expiry disabled writes no exp (the original "
         "wrote exp = iat)",
         lambda r, d: outcome(r) == 200 and outcome(d) == 200),
+    "revoke-refused": (
+        "revoking a token the denylist never checks (denylist off, or its type not in "
+        "denylist_token_checks): reference 200 while the token keeps working, demo 500 "
+        "(the application's configuration cannot do what it asked; the reason is logged)",
+        lambda r, d: outcome(r) == 200 and outcome(d) == 500
+        and detail(d) == "Internal Server Error"),
     "startup-weak-secret": (
         "weak secrets (<32 bytes for HS256) refused at start-up unless "
         "AUTHJWT_ALLOW_WEAK_SECRET=true", None),
@@ -1650,12 +1656,18 @@ def scenario(run, cfg):
             run.req("POST /token %s with the configured audience" % key,
                     dict(method="POST", path="/token", body=body), save=saver((key, "token")))
     A2, R2 = st("A2"), st("R2")
+
+    def revoke_hint(kind):
+        checked = c.s["denylist_enabled"] and kind in c.s["denylist_token_checks"]
+        return None if checked else ("revoke-refused", "%s tokens are not checked" % kind)
+
     run.req("DELETE /access-revoke refresh token", auth("access", R2, "DELETE",
                                                         "/access-revoke"))
     run.req("DELETE /refresh-revoke access token", auth("refresh", A2, "DELETE",
                                                         "/refresh-revoke"))
     run.req("DELETE /access-revoke no token", dict(method="DELETE", path="/access-revoke"))
-    run.req("DELETE /access-revoke", auth("access", A2, "DELETE", "/access-revoke"), anchor="H1")
+    run.req("DELETE /access-revoke", auth("access", A2, "DELETE", "/access-revoke"), anchor="H1",
+            hint=revoke_hint("access"))
     run.req("GET /protected revoked access", auth("access", A2, "GET", "/protected"),
             anchor="H1")
     run.req("POST /optional revoked access", auth("access", A2, "POST", "/optional"))
@@ -1663,11 +1675,12 @@ def scenario(run, cfg):
     run.req("GET /claims revoked access", auth("access", A2, "GET", "/claims"))
     run.req("GET /refresh revoked access (denylist before type)",
             auth("refresh", A2, "GET", "/refresh"))
-    run.req("DELETE /access-revoke again", auth("access", A2, "DELETE", "/access-revoke"))
+    run.req("DELETE /access-revoke again", auth("access", A2, "DELETE", "/access-revoke"),
+            hint=revoke_hint("access"))
     run.req("ws /ws/protected revoked access", lambda s: dict(
         ws=True, method="WS", path="/ws/protected?token=" + A2(s)))
     run.req("DELETE /refresh-revoke", auth("refresh", R2, "DELETE", "/refresh-revoke"),
-            anchor="H2")
+            anchor="H2", hint=revoke_hint("refresh"))
     run.req("GET /refresh revoked refresh", auth("refresh", R2, "GET", "/refresh"), anchor="H2")
     run.req("GET /protected revoked refresh", auth("access", R2, "GET", "/protected"),
             anchor="H9")

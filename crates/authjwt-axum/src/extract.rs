@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use authjwt::{
     Access, AuthJwtConfig, AuthJwtError, Claims, CreateTokenError, JsonObject, MissingToken,
-    Refresh, Requirement, Subject, TokenBuilder, VerifiedToken,
+    Refresh, Requirement, RevokeError, Subject, TokenBuilder, VerifiedToken,
 };
 use axum_core::extract::{FromRef, FromRequestParts};
 use http::request::Parts;
@@ -263,9 +263,9 @@ impl AuthJwt {
     ///
     /// # Errors
     ///
-    /// [`AuthJwtError::MissingToken`] when no protect function verified a token; otherwise
-    /// see [`AuthJwtConfig::revoke`].
-    pub async fn revoke(&self) -> Result<(), AuthJwtError> {
+    /// [`RevokeError::Token`] with [`AuthJwtError::MissingToken`] when no protect function
+    /// verified a token; otherwise see [`AuthJwtConfig::revoke`].
+    pub async fn revoke(&self) -> Result<(), RevokeError> {
         let claims = self.get_raw_jwt().ok_or_else(|| self.missing_token())?;
         self.config.revoke(claims).await
     }
@@ -275,7 +275,7 @@ impl AuthJwt {
     /// # Errors
     ///
     /// See [`AuthJwtConfig::revoke_token`].
-    pub async fn revoke_token(&self, token: &str) -> Result<(), AuthJwtError> {
+    pub async fn revoke_token(&self, token: &str) -> Result<(), RevokeError> {
         self.config.revoke_token(token).await
     }
 
@@ -284,34 +284,37 @@ impl AuthJwt {
     /// # Errors
     ///
     /// See [`AuthJwtConfig::revoke_jti`].
-    pub async fn revoke_jti(&self, jti: &str, expires_at: Option<i64>) -> Result<(), AuthJwtError> {
+    pub async fn revoke_jti(&self, jti: &str, expires_at: Option<i64>) -> Result<(), RevokeError> {
         self.config.revoke_jti(jti, expires_at).await
     }
 
     /// Logs a session out: revokes the verified token (the refresh token of a
-    /// `jwt_refresh_token_required` route) and the access token presented with it, given
+    /// `jwt_refresh_token_required` route), then the access token presented with it, given
     /// explicitly or else found in the request's access cookie. An access token that has
     /// already expired needs no revocation and is skipped.
     ///
+    /// The verified token is revoked first, whatever the access token is: a malformed access
+    /// cookie planted in the browser cannot keep the refresh token alive.
+    ///
     /// # Errors
     ///
-    /// As for [`revoke`](Self::revoke); an access token that is invalid for another reason
-    /// than expiry fails with its verification error, before anything is revoked.
-    pub async fn revoke_with_access(&self, access_token: Option<&str>) -> Result<(), AuthJwtError> {
-        let claims = self.get_raw_jwt().ok_or_else(|| self.missing_token())?;
+    /// As for [`revoke`](Self::revoke), for the verified token (then nothing is revoked);
+    /// afterwards, an access token that is invalid for another reason than expiry fails with
+    /// [`RevokeError::Token`] and its verification error, the verified token being revoked
+    /// already.
+    pub async fn revoke_with_access(&self, access_token: Option<&str>) -> Result<(), RevokeError> {
+        self.revoke().await?;
         let access_token = access_token.or_else(|| {
             self.credentials
                 .cookie(&self.config.settings().access_cookie_key)
         });
-        let access = match access_token.map(|token| self.config.decode(token)) {
-            Some(Err(AuthJwtError::Decode(authjwt::DecodeError::ExpiredSignature))) | None => None,
-            Some(result) => Some(result?),
-        };
-        self.config.revoke(claims).await?;
-        if let Some(access) = access {
-            self.config.revoke(access.claims()).await?;
+        match access_token.map(|token| self.config.decode(token)) {
+            None | Some(Err(AuthJwtError::Decode(authjwt::DecodeError::ExpiredSignature))) => {
+                Ok(())
+            }
+            Some(Err(err)) => Err(RevokeError::Token(err)),
+            Some(Ok(access)) => self.config.revoke(access.claims()).await,
         }
-        Ok(())
     }
 
     /// What `jwt_required` says when no token was sent.

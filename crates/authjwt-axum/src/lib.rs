@@ -99,7 +99,7 @@ pub use authjwt;
 pub use authjwt::{
     Algorithm, AuthJwtConfig, AuthJwtConfigBuilder, AuthJwtError, Claims, ConfigError,
     CreateTokenError, CsrfError, DecodeError, ExpiresTime, InvalidHeader, MissingToken,
-    Requirement, SameSite, Subject, TokenLocation, TokenType, VerifiedToken,
+    Requirement, RevokeError, SameSite, Subject, TokenLocation, TokenType, VerifiedToken,
 };
 
 pub use crate::cookies::AuthCookies;

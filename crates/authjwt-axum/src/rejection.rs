@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use authjwt::{AuthJwtError, CreateTokenError};
+use authjwt::{AuthJwtError, CreateTokenError, RevokeError};
 use axum_core::body::Body;
 use axum_core::response::{IntoResponse, Response};
 use http::header::CONTENT_TYPE;
@@ -19,6 +19,11 @@ use http::{HeaderValue, StatusCode};
 ///   `{"detail": "<message>"}`. The WebSocket-only 1008 becomes 401, its HTTP twin.
 /// * [`CreateTokenError`] is the application's bug, not the client's: 500 with
 ///   `{"detail": "Internal Server Error"}`, and the cause logged at `error` level.
+/// * [`RevokeError`]: a token that cannot be revoked answers as the [`AuthJwtError`] it
+///   carries; a store that fails, 503 `Token revocation check unavailable` (the cause logged
+///   at `warn` level); a revocation the configuration makes pointless (the denylist off, or
+///   not checking the token's type), 500 as above, since the application asked for
+///   something its configuration cannot do.
 ///
 /// The error itself is put in the response's extensions, so a middleware can reshape any
 /// authentication failure: see the crate documentation ("Shaping error responses").
@@ -29,6 +34,8 @@ pub enum AuthJwtRejection {
     Auth(AuthJwtError),
     /// A token could not be created.
     CreateToken(CreateTokenError),
+    /// A token could not be revoked.
+    Revoke(RevokeError),
 }
 
 impl fmt::Display for AuthJwtRejection {
@@ -36,6 +43,7 @@ impl fmt::Display for AuthJwtRejection {
         match self {
             Self::Auth(err) => err.fmt(f),
             Self::CreateToken(err) => err.fmt(f),
+            Self::Revoke(err) => err.fmt(f),
         }
     }
 }
@@ -45,6 +53,7 @@ impl std::error::Error for AuthJwtRejection {
         match self {
             Self::Auth(err) => Some(err),
             Self::CreateToken(err) => Some(err),
+            Self::Revoke(err) => Some(err),
         }
     }
 }
@@ -58,6 +67,15 @@ impl From<AuthJwtError> for AuthJwtRejection {
 impl From<CreateTokenError> for AuthJwtRejection {
     fn from(err: CreateTokenError) -> Self {
         Self::CreateToken(err)
+    }
+}
+
+impl From<RevokeError> for AuthJwtRejection {
+    fn from(err: RevokeError) -> Self {
+        match err {
+            RevokeError::Token(err) => Self::Auth(err),
+            err => Self::Revoke(err),
+        }
     }
 }
 
@@ -76,22 +94,35 @@ fn json_response(status: StatusCode, body: String) -> Response {
     response
 }
 
+fn internal_server_error() -> Response {
+    json_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        detail_body("Internal Server Error"),
+    )
+}
+
+fn auth_error_response(err: AuthJwtError) -> Response {
+    let status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::UNAUTHORIZED);
+    let mut response = json_response(status, detail_body(&err.message()));
+    response.extensions_mut().insert(err);
+    response
+}
+
 impl IntoResponse for AuthJwtRejection {
     fn into_response(self) -> Response {
         match self {
-            Self::Auth(err) => {
-                let status =
-                    StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::UNAUTHORIZED);
-                let mut response = json_response(status, detail_body(&err.message()));
-                response.extensions_mut().insert(err);
-                response
-            }
+            Self::Auth(err) | Self::Revoke(RevokeError::Token(err)) => auth_error_response(err),
             Self::CreateToken(err) => {
                 tracing::error!(error = %err, "authjwt could not create a token");
-                json_response(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    detail_body("Internal Server Error"),
-                )
+                internal_server_error()
+            }
+            Self::Revoke(RevokeError::Store(err)) => {
+                tracing::warn!(error = %err, "authjwt could not revoke a token");
+                auth_error_response(AuthJwtError::RevocationUnavailable)
+            }
+            Self::Revoke(err) => {
+                tracing::error!(error = %err, "authjwt could not revoke a token");
+                internal_server_error()
             }
         }
     }

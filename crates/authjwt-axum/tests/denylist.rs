@@ -276,14 +276,16 @@ async fn memory_store_and_revoke_helpers() {
         .await
         .assert_detail(401, "Token has been revoked");
 
-    // An invalid access token fails the logout before anything is revoked.
+    // An invalid access token (a malformed cookie planted by an attacker, say) cannot keep
+    // the refresh token alive: it is revoked first, then the access token's failure told.
     let refresh = config.create_refresh_token(1).unwrap();
     get_bearer(&app, "/revoke-session?access=garbage", &refresh)
         .await
         .assert_detail(422, "Not enough segments");
+    assert_eq!(store.len(), 4);
     get_bearer(&app, "/jwt-refresh", &refresh)
         .await
-        .assert(200, &json!({ "hello": 1 }));
+        .assert_detail(401, "Token has been revoked");
 }
 
 /// A store that cannot answer fails closed with 503, after the token's own checks.
@@ -323,7 +325,6 @@ async fn read_only_store_cannot_revoke() {
     let config = build(
         builder()
             .denylist_enabled(true)
-            .denylist_token_checks([TokenType::Refresh])
             .revocation_store(revocation::from_fn(|_| false)),
     );
     let app = world_app(config.clone());
@@ -334,4 +335,31 @@ async fn read_only_store_cannot_revoke() {
     get_bearer(&app, "/jwt-required", &access)
         .await
         .assert(200, &json!({ "hello": "world" }));
+}
+
+/// Revoking a token the denylist never checks would answer success while the token keeps
+/// working: the application asked for something its configuration cannot do, a 500 (the
+/// reason logged), and the token is not reported revoked.
+#[tokio::test]
+async fn revoking_what_the_denylist_never_checks_is_a_server_error() {
+    let store = Arc::new(MemoryStore::new());
+    for config in [
+        build(builder().revocation_store(Arc::clone(&store))),
+        build(
+            builder()
+                .denylist_enabled(true)
+                .denylist_token_checks([TokenType::Refresh])
+                .revocation_store(Arc::clone(&store)),
+        ),
+    ] {
+        let app = world_app(config.clone());
+        let access = config.create_access_token("test").unwrap();
+        let answer = get_bearer(&app, "/revoke-access", &access).await;
+        answer.assert_detail(500, "Internal Server Error");
+        assert_eq!(answer.content_type.as_deref(), Some("application/json"));
+        assert!(store.is_empty());
+        get_bearer(&app, "/jwt-required", &access)
+            .await
+            .assert(200, &json!({ "hello": "world" }));
+    }
 }

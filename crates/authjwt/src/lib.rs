@@ -76,5 +76,5 @@ pub use crate::create::{Access, Audience, ExpiresTime, Refresh, TokenBuilder};
 pub use crate::error::{
     AuthJwtError, CreateTokenError, CsrfError, DecodeError, InvalidHeader, MissingToken,
 };
-pub use crate::revocation::{RevocationError, RevocationStore};
+pub use crate::revocation::{RevocationError, RevocationStore, RevokeError};
 pub use crate::verify::Requirement;

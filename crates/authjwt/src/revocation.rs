@@ -18,7 +18,7 @@ use std::task::{Context, Poll};
 
 use crate::claims::Claims;
 use crate::clock::{Clock, SystemClock};
-use crate::config::AuthJwtConfig;
+use crate::config::{AuthJwtConfig, TokenType};
 use crate::error::{AuthJwtError, DecodeError};
 
 /// Why a revocation store could not answer.
@@ -52,6 +52,81 @@ impl std::error::Error for RevocationError {
             Self::Unavailable(source) => Some(source.as_ref()),
             _ => None,
         }
+    }
+}
+
+/// Why a token could not be revoked.
+///
+/// Revoking is refused, rather than answered with a success that changes nothing, when the
+/// pipeline would never consult the store for the token: a revoked token would keep passing.
+///
+/// ```
+/// use std::sync::Arc;
+/// use authjwt::{AuthJwtConfig, RevokeError, TokenType, revocation::MemoryStore};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let config = AuthJwtConfig::builder()
+///     .secret_key("a-random-secret-of-at-least-32-bytes")
+///     .denylist_enabled(true)
+///     .denylist_token_checks([TokenType::Access])
+///     .revocation_store(MemoryStore::new())
+///     .build()?;
+/// let refresh = config.create_refresh_token("alice")?;
+/// let err = config.revoke_token(&refresh).await.unwrap_err();
+/// assert!(matches!(err, RevokeError::TypeNotChecked(Some(TokenType::Refresh))));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RevokeError {
+    /// The token to revoke failed verification, or has no `jti` to record.
+    Token(AuthJwtError),
+    /// `authjwt_denylist_enabled` is off: the store is never consulted.
+    DenylistDisabled,
+    /// `authjwt_denylist_token_checks` does not list the token's type (`None`: the token has
+    /// no `access` or `refresh` type), so the store is never consulted for it.
+    TypeNotChecked(Option<TokenType>),
+    /// The store could not record the revocation.
+    Store(RevocationError),
+}
+
+impl fmt::Display for RevokeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Token(err) => write!(f, "the token cannot be revoked: {err}"),
+            Self::DenylistDisabled => f.write_str(
+                "revocation refused: authjwt_denylist_enabled is off, so a revoked token \
+                 would keep passing",
+            ),
+            Self::TypeNotChecked(Some(token_type)) => write!(
+                f,
+                "revocation refused: authjwt_denylist_token_checks does not list \
+                 {token_type}, so a revoked {token_type} token would keep passing"
+            ),
+            Self::TypeNotChecked(None) => f.write_str(
+                "revocation refused: the token is neither an access nor a refresh token, so \
+                 the denylist never checks it",
+            ),
+            Self::Store(err) => write!(f, "the revocation was not recorded: {err}"),
+        }
+    }
+}
+
+impl std::error::Error for RevokeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Token(err) => Some(err),
+            Self::Store(err) => Some(err),
+            Self::DenylistDisabled | Self::TypeNotChecked(_) => None,
+        }
+    }
+}
+
+impl From<AuthJwtError> for RevokeError {
+    fn from(err: AuthJwtError) -> Self {
+        Self::Token(err)
     }
 }
 
@@ -228,12 +303,23 @@ const SHARDS: usize = 16;
 /// The in-memory store: revoked ids kept until their token expires, in shards that readers
 /// share without waiting for each other.
 ///
-/// Memory stays bounded by the live revoked tokens: an entry is dropped once its token's
-/// `exp` plus leeway has passed (lazily, when its shard grows; or by
-/// [`purge_expired`](Self::purge_expired)). Entries without expiry stay until
-/// [`remove`](Self::remove)d. Each entry costs about 90 bytes with a 36-byte `jti` (measured in
-/// `tests/memory_store.rs`). It is per process and lost on restart; several instances need a
-/// shared store such as Redis.
+/// An entry is dropped once its token's `exp` plus leeway has passed (lazily, when its shard
+/// grows; or by [`purge_expired`](Self::purge_expired)). Entries of tokens without `exp` stay
+/// until [`remove`](Self::remove)d. Each entry costs about 90 bytes with a 36-byte `jti`
+/// (measured in `tests/memory_store.rs`), plus the hash table's spare room.
+///
+/// The store is bounded, because any user who can log in can add an entry by logging out:
+/// at most [`DEFAULT_CAPACITY`](Self::DEFAULT_CAPACITY) live entries (about 150 MB at the
+/// worst), of which at most [`DEFAULT_UNEXPIRING_LIMIT`](Self::DEFAULT_UNEXPIRING_LIMIT) for
+/// tokens without `exp`, which never expire on their own; change them with
+/// [`with_capacity_limit`](Self::with_capacity_limit) and
+/// [`with_unexpiring_limit`](Self::with_unexpiring_limit). At a limit, after expired entries
+/// are dropped to make room, a revocation is refused with
+/// [`RevocationError::CapacityExceeded`] (a logout answers 503) rather than evicting a live
+/// entry, which would bring a revoked token back to life.
+///
+/// It is per process and lost on restart; several instances need a shared store such as
+/// Redis.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -252,8 +338,11 @@ pub struct MemoryStore {
     shards: [RwLock<Shard>; SHARDS],
     hasher: RandomState,
     clock: Arc<dyn Clock>,
-    capacity: Option<usize>,
+    capacity: usize,
+    unexpiring_limit: usize,
     len: AtomicUsize,
+    /// Entries without expiry: never purged, so counted against their own limit.
+    unexpiring: AtomicUsize,
 }
 
 #[derive(Default)]
@@ -277,20 +366,29 @@ impl fmt::Debug for MemoryStore {
         f.debug_struct("MemoryStore")
             .field("len", &self.len())
             .field("capacity", &self.capacity)
+            .field("unexpiring_limit", &self.unexpiring_limit)
             .finish_non_exhaustive()
     }
 }
 
 impl MemoryStore {
-    /// An empty store on the system clock, without a capacity limit.
+    /// The live entries a new store holds at most: 1,000,000.
+    pub const DEFAULT_CAPACITY: usize = 1_000_000;
+
+    /// The entries of tokens without `exp` a new store holds at most: 100,000.
+    pub const DEFAULT_UNEXPIRING_LIMIT: usize = 100_000;
+
+    /// An empty store on the system clock, with the default limits.
     #[must_use]
     pub fn new() -> Self {
         Self {
             shards: Default::default(),
             hasher: RandomState::new(),
             clock: Arc::new(SystemClock),
-            capacity: None,
+            capacity: Self::DEFAULT_CAPACITY,
+            unexpiring_limit: Self::DEFAULT_UNEXPIRING_LIMIT,
             len: AtomicUsize::new(0),
+            unexpiring: AtomicUsize::new(0),
         }
     }
 
@@ -302,10 +400,20 @@ impl MemoryStore {
     }
 
     /// Refuses revocations beyond `entries` live entries with
-    /// [`RevocationError::CapacityExceeded`] rather than evicting live ones.
+    /// [`RevocationError::CapacityExceeded`] rather than evicting live ones. Default
+    /// [`DEFAULT_CAPACITY`](Self::DEFAULT_CAPACITY).
     #[must_use]
     pub fn with_capacity_limit(mut self, entries: usize) -> Self {
-        self.capacity = Some(entries);
+        self.capacity = entries;
+        self
+    }
+
+    /// Refuses revocations of tokens without `exp` beyond `entries` such entries, with
+    /// [`RevocationError::CapacityExceeded`]. They count against the capacity limit too.
+    /// Default [`DEFAULT_UNEXPIRING_LIMIT`](Self::DEFAULT_UNEXPIRING_LIMIT).
+    #[must_use]
+    pub fn with_unexpiring_limit(mut self, entries: usize) -> Self {
+        self.unexpiring_limit = entries;
         self
     }
 
@@ -338,7 +446,8 @@ impl MemoryStore {
     ///
     /// # Errors
     ///
-    /// [`RevocationError::CapacityExceeded`] when the capacity limit is reached.
+    /// [`RevocationError::CapacityExceeded`] when the capacity limit, or for `expires_at`
+    /// `None` the limit of entries without expiry, is reached.
     pub fn insert(&self, jti: &str, expires_at: Option<i64>) -> Result<(), RevocationError> {
         let now = self.clock.now();
         if expires_at.is_some_and(|at| at < now) {
@@ -368,14 +477,25 @@ impl MemoryStore {
                 }
             }
         }
-        if shard.entries.insert(jti.into(), expires_at).is_none() {
+        let previous = shard.entries.get(jti).copied();
+        let adds_unexpiring = expires_at.is_none() && previous != Some(None);
+        if adds_unexpiring && self.unexpiring.load(Ordering::Relaxed) >= self.unexpiring_limit {
+            return Err(RevocationError::CapacityExceeded);
+        }
+        shard.entries.insert(jti.into(), expires_at);
+        if previous.is_none() {
             self.len.fetch_add(1, Ordering::Relaxed);
+        }
+        if adds_unexpiring {
+            self.unexpiring.fetch_add(1, Ordering::Relaxed);
+        } else if previous == Some(None) && expires_at.is_some() {
+            self.unexpiring.fetch_sub(1, Ordering::Relaxed);
         }
         Ok(())
     }
 
     fn is_full(&self) -> bool {
-        self.capacity.is_some_and(|capacity| self.len() >= capacity)
+        self.len() >= self.capacity
     }
 
     /// Forgets `jti`; returns whether it was held.
@@ -385,12 +505,16 @@ impl MemoryStore {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .entries
-            .remove(jti)
-            .is_some();
-        if removed {
-            self.len.fetch_sub(1, Ordering::Relaxed);
+            .remove(jti);
+        match removed {
+            None => return false,
+            Some(None) => {
+                self.unexpiring.fetch_sub(1, Ordering::Relaxed);
+            }
+            Some(Some(_)) => {}
         }
-        removed
+        self.len.fetch_sub(1, Ordering::Relaxed);
+        true
     }
 
     /// Drops every entry whose token has expired; returns how many entries remain.
@@ -439,38 +563,64 @@ impl AuthJwtConfig {
     ///
     /// # Errors
     ///
-    /// [`DecodeError::MissingClaim`]`("jti")` for a token without `jti`;
-    /// [`AuthJwtError::RevocationUnavailable`] when no store is configured or the store fails.
-    pub async fn revoke(&self, claims: &Claims) -> Result<(), AuthJwtError> {
-        let jti = claims.jti().ok_or(DecodeError::MissingClaim("jti"))?;
+    /// [`RevokeError::DenylistDisabled`] or [`RevokeError::TypeNotChecked`] when the store
+    /// would never be consulted for this token; [`RevokeError::Token`] for a token without
+    /// `jti`; [`RevokeError::Store`] when the store fails.
+    pub async fn revoke(&self, claims: &Claims) -> Result<(), RevokeError> {
+        if !self.settings().denylist_enabled {
+            return Err(RevokeError::DenylistDisabled);
+        }
+        let token_type = claims.token_type();
+        if !token_type.is_some_and(|token_type| self.settings().checks_denylist(token_type)) {
+            return Err(RevokeError::TypeNotChecked(token_type));
+        }
+        let jti = claims
+            .jti()
+            .ok_or(AuthJwtError::Decode(DecodeError::MissingClaim("jti")))?;
         let expires_at = claims
             .expires_at()
             .map(|exp| exp.saturating_add(self.leeway_secs()));
-        self.revoke_jti(jti, expires_at).await
+        self.record_revocation(jti, expires_at).await
     }
 
     /// Verifies `token` (as [`decode`](Self::decode) does) and revokes it.
     ///
     /// # Errors
     ///
-    /// The token's verification error, or those of [`revoke`](Self::revoke).
-    pub async fn revoke_token(&self, token: &str) -> Result<(), AuthJwtError> {
+    /// [`RevokeError::Token`] with the token's verification error, or those of
+    /// [`revoke`](Self::revoke).
+    pub async fn revoke_token(&self, token: &str) -> Result<(), RevokeError> {
         let verified = self.decode(token)?;
         self.revoke(verified.claims()).await
     }
 
     /// Records `jti` as revoked until `expires_at` (seconds since the epoch), or for good.
+    /// The token's type is not known here: make sure `authjwt_denylist_token_checks` lists it.
     ///
     /// # Errors
     ///
-    /// [`AuthJwtError::RevocationUnavailable`] when no store is configured or the store fails.
-    pub async fn revoke_jti(&self, jti: &str, expires_at: Option<i64>) -> Result<(), AuthJwtError> {
+    /// [`RevokeError::DenylistDisabled`] when the denylist is off or checks no token type;
+    /// [`RevokeError::Store`] when the store fails.
+    pub async fn revoke_jti(&self, jti: &str, expires_at: Option<i64>) -> Result<(), RevokeError> {
+        let settings = self.settings();
+        if !settings.denylist_enabled || settings.denylist_token_checks.is_empty() {
+            return Err(RevokeError::DenylistDisabled);
+        }
+        self.record_revocation(jti, expires_at).await
+    }
+
+    async fn record_revocation(
+        &self,
+        jti: &str,
+        expires_at: Option<i64>,
+    ) -> Result<(), RevokeError> {
+        // `build` refuses an enabled denylist without a store.
         let store = self
             .revocation_store()
-            .ok_or(AuthJwtError::RevocationUnavailable)?;
+            .ok_or(RevokeError::DenylistDisabled)?;
         store
             .revoke(jti, expires_at)
             .await
-            .map_err(|_| AuthJwtError::RevocationUnavailable)
+            .map_err(RevokeError::Store)
     }
 }

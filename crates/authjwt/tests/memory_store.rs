@@ -8,8 +8,13 @@ mod common;
 use std::sync::Arc;
 use std::thread;
 
+use std::error::Error as _;
+
 use authjwt::revocation::{self, MemoryStore};
-use authjwt::{AuthJwtError, DecodeError, ExpiresTime, FixedClock, Requirement, RevocationError};
+use authjwt::{
+    AuthJwtError, DecodeError, ExpiresTime, FixedClock, Requirement, RevocationError, RevokeError,
+    TokenType,
+};
 use common::{NOW, RecordingStore, builder_with_clock, failure, fixed_clock, hs256_claims};
 
 fn store_at(clock: &Arc<FixedClock>) -> MemoryStore {
@@ -255,6 +260,7 @@ async fn revoke_passes_exp_plus_leeway_to_the_store() {
     let store = Arc::new(RecordingStore::default());
     let config = builder_with_clock(Arc::clone(&clock))
         .decode_leeway(std::time::Duration::from_secs(30))
+        .denylist_enabled(true)
         .revocation_store(Arc::clone(&store))
         .build()
         .expect("valid");
@@ -336,10 +342,12 @@ async fn a_revoked_token_is_refused_until_it_expires_and_then_forgotten() {
     );
     assert_eq!(store.purge_expired(), 0);
     // Revoking a token that has expired is refused by verification, not stored.
-    assert_eq!(
-        failure(config.revoke_token(&token).await),
-        (422, "Signature has expired".to_owned())
-    );
+    assert!(matches!(
+        config.revoke_token(&token).await,
+        Err(RevokeError::Token(AuthJwtError::Decode(
+            DecodeError::ExpiredSignature
+        )))
+    ));
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -368,57 +376,173 @@ async fn a_token_without_exp_is_revoked_for_good() {
 #[tokio::test(flavor = "current_thread")]
 async fn revocation_failures_are_reported() {
     let clock = fixed_clock();
-    let without_store = builder_with_clock(Arc::clone(&clock))
-        .build()
-        .expect("valid");
-    let token = without_store.create_access_token("alice").expect("signed");
-    assert_eq!(
-        without_store.revoke_token(&token).await,
-        Err(AuthJwtError::RevocationUnavailable)
-    );
-    assert_eq!(
-        without_store.revoke_jti("x", None).await,
-        Err(AuthJwtError::RevocationUnavailable)
-    );
-
-    // A store that only answers queries cannot record revocations.
+    // A store that only answers queries cannot record revocations; the cause is kept.
     let read_only = builder_with_clock(Arc::clone(&clock))
+        .denylist_enabled(true)
         .revocation_store(revocation::from_fn(|_claims| false))
         .build()
         .expect("valid");
+    let token = read_only.create_access_token("alice").expect("signed");
+    let err = read_only.revoke_token(&token).await.expect_err("read-only");
+    assert!(
+        matches!(err, RevokeError::Store(RevocationError::ReadOnly)),
+        "{err:?}"
+    );
     assert_eq!(
-        failure(read_only.revoke_token(&token).await),
-        (503, "Token revocation check unavailable".to_owned())
+        err.source().map(ToString::to_string).as_deref(),
+        Some("the revocation store cannot record revocations")
     );
 
     let full = builder_with_clock(Arc::clone(&clock))
+        .denylist_enabled(true)
         .revocation_store(store_at(&clock).with_capacity_limit(1))
         .build()
         .expect("valid");
     full.revoke_jti("first", None).await.expect("room for one");
-    assert_eq!(
+    assert!(matches!(
         full.revoke_jti("second", None).await,
-        Err(AuthJwtError::RevocationUnavailable)
-    );
+        Err(RevokeError::Store(RevocationError::CapacityExceeded))
+    ));
 
     let store = Arc::new(RecordingStore::default());
     let recording = builder_with_clock(Arc::clone(&clock))
+        .denylist_enabled(true)
         .revocation_store(Arc::clone(&store))
         .build()
         .expect("valid");
+    let Err(RevokeError::Token(err)) = recording.revoke_token("garbage").await else {
+        panic!("a malformed token cannot be revoked");
+    };
     assert_eq!(
-        failure(recording.revoke_token("garbage").await),
+        failure::<()>(Err(err)),
         (422, "Not enough segments".to_owned())
     );
     let without_jti = hs256_claims(r#"{"sub":"alice","type":"access"}"#);
     let claims = recording.decode(&without_jti).expect("valid").into_claims();
-    assert_eq!(
+    assert!(matches!(
         recording.revoke(&claims).await,
-        Err(AuthJwtError::Decode(DecodeError::MissingClaim("jti")))
+        Err(RevokeError::Token(AuthJwtError::Decode(
+            DecodeError::MissingClaim("jti")
+        )))
+    ));
+    assert!(matches!(
+        recording.revoke_token(&without_jti).await,
+        Err(RevokeError::Token(AuthJwtError::Decode(
+            DecodeError::MissingClaim("jti")
+        )))
+    ));
+    assert!(store.revocations().is_empty());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn revoking_while_the_denylist_is_off_is_refused() {
+    let clock = fixed_clock();
+    let store = Arc::new(store_at(&clock));
+    let config = builder_with_clock(Arc::clone(&clock))
+        .revocation_store(Arc::clone(&store))
+        .build()
+        .expect("valid");
+    let token = config.create_access_token("alice").expect("signed");
+    let claims = config.decode(&token).expect("valid").into_claims();
+    assert!(matches!(
+        config.revoke(&claims).await,
+        Err(RevokeError::DenylistDisabled)
+    ));
+    assert!(matches!(
+        config.revoke_token(&token).await,
+        Err(RevokeError::DenylistDisabled)
+    ));
+    assert!(matches!(
+        config.revoke_jti("x", None).await,
+        Err(RevokeError::DenylistDisabled)
+    ));
+    assert!(store.is_empty());
+
+    let without_store = builder_with_clock(Arc::clone(&clock))
+        .build()
+        .expect("valid");
+    assert!(matches!(
+        without_store.revoke_token(&token).await,
+        Err(RevokeError::DenylistDisabled)
+    ));
+    assert_eq!(
+        RevokeError::DenylistDisabled.to_string(),
+        "revocation refused: authjwt_denylist_enabled is off, so a revoked token would keep \
+         passing"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn revoking_a_type_the_denylist_does_not_check_is_refused() {
+    let clock = fixed_clock();
+    let store = Arc::new(store_at(&clock));
+    let access_only = builder_with_clock(Arc::clone(&clock))
+        .denylist_enabled(true)
+        .denylist_token_checks([TokenType::Access])
+        .revocation_store(Arc::clone(&store))
+        .build()
+        .expect("valid");
+    let refresh = access_only.create_refresh_token("alice").expect("signed");
+    let err = access_only
+        .revoke_token(&refresh)
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(err, RevokeError::TypeNotChecked(Some(TokenType::Refresh))),
+        "{err:?}"
     );
     assert_eq!(
-        failure(recording.revoke_token(&without_jti).await),
-        (422, r#"Token is missing the "jti" claim"#.to_owned())
+        err.to_string(),
+        "revocation refused: authjwt_denylist_token_checks does not list refresh, so a \
+         revoked refresh token would keep passing"
     );
-    assert!(store.revocations().is_empty());
+    assert!(store.is_empty());
+    access_only
+        .verify(&refresh, Requirement::Refresh)
+        .await
+        .expect("the refresh token is not revoked, and nobody was told it was");
+
+    let access = access_only.create_access_token("alice").expect("signed");
+    access_only.revoke_token(&access).await.expect("checked");
+    assert_eq!(store.len(), 1);
+
+    // A token of neither type is never checked either.
+    let untyped = hs256_claims(r#"{"sub":"alice","jti":"j","type":"other"}"#);
+    let claims = access_only.decode(&untyped).expect("valid").into_claims();
+    assert!(matches!(
+        access_only.revoke(&claims).await,
+        Err(RevokeError::TypeNotChecked(None))
+    ));
+}
+
+#[test]
+fn a_new_store_is_bounded() {
+    let clock = fixed_clock();
+    let store = store_at(&clock)
+        .with_capacity_limit(4)
+        .with_unexpiring_limit(2);
+    store.insert("forever-1", None).expect("room");
+    store.insert("forever-2", None).expect("room");
+    let err = store
+        .insert("forever-3", None)
+        .expect_err("unexpiring limit");
+    assert!(matches!(err, RevocationError::CapacityExceeded), "{err:?}");
+    // Revoking an entry already held without expiry again takes no more room.
+    store.insert("forever-2", None).expect("already held");
+    // Expiring entries still fit up to the capacity.
+    store.insert("expiring-1", Some(NOW + 60)).expect("room");
+    store.insert("expiring-2", Some(NOW + 60)).expect("room");
+    assert!(store.insert("expiring-3", Some(NOW + 60)).is_err());
+    // Removing or re-revoking with an expiry frees room among the unexpiring ones.
+    assert!(store.remove("forever-1"));
+    store.insert("forever-2", Some(NOW + 60)).expect("replaced");
+    store.insert("forever-3", None).expect("room again");
+    store.insert("forever-4", None).expect_err("capacity");
+    assert!(store.contains("forever-3"));
+
+    let defaults = format!("{:?}", MemoryStore::new());
+    assert!(
+        defaults.contains("capacity: 1000000") && defaults.contains("unexpiring_limit: 100000"),
+        "{defaults}"
+    );
 }
