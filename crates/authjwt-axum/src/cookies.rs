@@ -36,7 +36,9 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use authjwt::{AuthJwtConfig, AuthJwtError, DecodeError, SameSite, Settings, TokenType};
+use authjwt::{
+    AuthJwtConfig, AuthJwtError, DecodeError, InvalidHeader, SameSite, Settings, TokenType,
+};
 use axum_core::response::{IntoResponseParts, ResponseParts};
 use cookie::Cookie;
 use cookie::time::{self, OffsetDateTime};
@@ -61,9 +63,14 @@ impl AuthCookies {
     ///
     /// # Errors
     ///
+    /// Whatever the settings, a token with characters other than base64url characters and
+    /// dots fails with [`InvalidHeader::InvalidCookieValue`] (422): it could add attributes
+    /// to the cookie (`x; Domain=...`) or make the browser drop it (a line break).
+    ///
     /// The CSRF value is the token's `csrf` claim, read by verifying the token as
     /// [`AuthJwtConfig::decode`] does: an invalid or expired token fails with its error, one
-    /// without the claim with `Missing claim: csrf` (422).
+    /// without the claim with `Missing claim: csrf` (422), one whose claim is not fit for a
+    /// cookie with [`InvalidHeader::InvalidCookieValue`].
     pub fn access(
         config: &AuthJwtConfig,
         token: &str,
@@ -122,6 +129,7 @@ impl AuthCookies {
         max_age: Option<Duration>,
     ) -> Result<Self, AuthJwtError> {
         let settings = config.settings();
+        check_cookie_value(token)?;
         let names = CookieNames::of(settings, token_type);
         // The original's `max_age or authjwt_cookie_max_age`: zero means the configuration.
         let max_age = max_age
@@ -133,6 +141,7 @@ impl AuthCookies {
                 .claims()
                 .csrf()
                 .ok_or(DecodeError::MissingCsrfClaim)?;
+            check_cookie_value(csrf)?;
             Some(csrf.to_owned())
         } else {
             None
@@ -191,6 +200,20 @@ impl AuthCookies {
             cookies.push(deletion(names.csrf, names.csrf_path));
         }
         Self { cookies }
+    }
+}
+
+/// Token and CSRF cookie values are compact JWS and UUIDs: base64url characters and dots.
+/// Nothing else is let through, so no value can end the cookie's value early.
+fn check_cookie_value(value: &str) -> Result<(), AuthJwtError> {
+    let fits = !value.is_empty()
+        && value
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.'));
+    if fits {
+        Ok(())
+    } else {
+        Err(InvalidHeader::InvalidCookieValue.into())
     }
 }
 
@@ -259,8 +282,8 @@ impl IntoResponseParts for AuthCookies {
 
     fn into_response_parts(self, mut res: ResponseParts) -> Result<ResponseParts, Self::Error> {
         for cookie in self.cookies {
-            // Names, paths and domains are validated with the configuration and values are
-            // tokens or UUIDs, so every cookie is a valid header value.
+            // Names, paths and domains are validated with the configuration and values by
+            // `check_cookie_value`, so every cookie is a valid header value.
             if let Ok(value) = HeaderValue::try_from(cookie.to_string()) {
                 res.headers_mut().append(SET_COOKIE, value);
             }

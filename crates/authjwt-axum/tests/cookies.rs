@@ -717,7 +717,8 @@ async fn setting_cookies_verifies_the_token() {
         .await
         .assert_detail(422, "Token is missing the \"aud\" claim");
 
-    // Without CSRF protection nothing is read, as in the original: any value is set.
+    // Without CSRF protection nothing is read, as in the original: any value made of
+    // base64url characters and dots is set.
     let config = build(cookie_builder().cookie_csrf_protect(false));
     let answer = send(&app_of(&config), set("garbage")).await;
     answer.assert(200, &json!({ "msg": "ok" }));
@@ -736,4 +737,49 @@ async fn setting_cookies_verifies_the_token() {
         answer.cookie("csrf_refresh_token").value,
         csrf_of(&config, &token)
     );
+}
+
+/// Whatever the settings, only base64url characters and dots reach a cookie: anything else
+/// could add attributes (`; Domain=...`) or make the browser drop the cookie (a line break)
+/// while the route answered 200.
+#[tokio::test]
+async fn cookie_values_cannot_carry_attributes_or_line_breaks() {
+    let refusal = (
+        422,
+        "Cookie values may only hold base64url characters and dots",
+    );
+    for config in [
+        build(cookie_builder().cookie_csrf_protect(false)),
+        build(cookie_builder()),
+    ] {
+        let app = app_of(&config);
+        for hostile in [
+            "x; Domain=evil.example; Max-Age=315360000",
+            "x\r\nSet-Cookie: admin=1",
+            "x\ny",
+            "a b",
+            "a,b",
+            "\"quoted\"",
+            "",
+        ] {
+            for route in ["/set-access-cookies", "/set-refresh-cookies"] {
+                let answer = send(&app, json_request(route, &json!({ "token": hostile }))).await;
+                answer.assert_detail(refusal.0, refusal.1);
+                assert!(answer.cookies.is_empty(), "{route} {hostile:?}");
+            }
+        }
+    }
+
+    // A token signed with the key but carrying a `csrf` claim unfit for a cookie.
+    let config = build(cookie_builder());
+    let token = common::signed(
+        &json!({"sub": 1, "jti": "j", "type": "access", "csrf": "v; Domain=evil.example"}),
+    );
+    let answer = send(
+        &app_of(&config),
+        json_request("/set-access-cookies", &json!({ "token": token })),
+    )
+    .await;
+    answer.assert_detail(refusal.0, refusal.1);
+    assert!(answer.cookies.is_empty());
 }

@@ -195,6 +195,44 @@ async fn csrf_methods_get_only() {
         .assert(200, &json!({ "hello": 1 }));
 }
 
+/// axum answers HEAD with a route's GET handler, so HEAD has GET's effects (a refresh route
+/// sets cookies either way): with GET in `authjwt_csrf_methods`, HEAD is checked too. Without
+/// GET listed, HEAD is not checked, as GET is not.
+#[tokio::test]
+async fn head_is_checked_as_get() {
+    let config = build(cookie_builder().csrf_methods([HttpMethod::Get]));
+    let (app, jar) = logged_in(&config).await;
+    let guarded = Router::new()
+        .route(
+            "/refresh-by-get",
+            axum::routing::get(|_: authjwt_axum::RefreshRequired| async { "new cookies" }),
+        )
+        .with_state(config.clone());
+    for (router, url) in [(&app, "/jwt-refresh"), (&guarded, "/refresh-by-get")] {
+        let answer = jar.send(router, "HEAD", url, &[]).await;
+        assert_eq!(answer.status, 401, "{url}");
+        assert_eq!(
+            answer.error,
+            Some(authjwt_axum::AuthJwtError::Csrf(
+                authjwt_axum::CsrfError::Missing
+            ))
+        );
+        let answer = jar
+            .send(
+                router,
+                "HEAD",
+                url,
+                &[("X-CSRF-Token", &refresh_csrf(&jar))],
+            )
+            .await;
+        assert_eq!(answer.status, 200, "{url}");
+    }
+
+    let (app, jar) = logged_in(&build(cookie_builder())).await;
+    let answer = jar.send(&app, "HEAD", "/jwt-refresh", &[]).await;
+    assert_eq!(answer.status, 200);
+}
+
 /// Access and refresh CSRF values are not interchangeable.
 #[tokio::test]
 async fn csrf_values_belong_to_their_token() {

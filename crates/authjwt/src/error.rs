@@ -164,6 +164,10 @@ pub enum InvalidHeader {
     /// `Unsupported header parameter: {name}`: `crit`, `b64`, an encrypted (JWE) token's
     /// `enc` or `zip`, or a nested token's `cty`.
     UnsupportedParameter(&'static str),
+    /// `Cookie values may only hold base64url characters and dots`: a token or CSRF value
+    /// given to a cookie helper would change the cookie's attributes or make the browser drop
+    /// it.
+    InvalidCookieValue,
 }
 
 impl fmt::Display for InvalidHeader {
@@ -188,6 +192,9 @@ impl fmt::Display for InvalidHeader {
             Self::KidNotString => f.write_str("Key ID header parameter must be a string"),
             Self::TokenTooLarge { limit } => write!(f, "Token is larger than {limit} bytes"),
             Self::UnsupportedParameter(name) => write!(f, "Unsupported header parameter: {name}"),
+            Self::InvalidCookieValue => {
+                f.write_str("Cookie values may only hold base64url characters and dots")
+            }
         }
     }
 }
