@@ -363,7 +363,7 @@ impl<'a, K: TokenKind> TokenBuilder<'a, K> {
             iss: settings
                 .encode_issuer
                 .as_deref()
-                .filter(|_| K::TYPE == TokenType::Access),
+                .filter(|_| K::TYPE == TokenType::Access || settings.strict_issuer),
             aud: self.audience.as_ref().and_then(Audience::to_value),
             token_type: K::TYPE.as_str(),
             fresh: (K::TYPE == TokenType::Access).then_some(self.fresh),

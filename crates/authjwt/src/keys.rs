@@ -78,6 +78,7 @@ impl KeyRing {
                 setting: PUBLIC_KEY,
                 message,
             })?;
+        check_secret_is_no_key(material, private_key.as_ref())?;
 
         let mut ring = KeyRing {
             signers: Default::default(),
@@ -115,6 +116,52 @@ impl KeyRing {
     pub(crate) fn verifier(&self, algorithm: Algorithm) -> Option<&VerifyingKey> {
         self.verifiers[algorithm.index()].as_ref()
     }
+}
+
+/// An HMAC secret equal to a configured key makes that key an HMAC key too: whoever knows it
+/// (anyone, for a public key) could make HMAC tokens that verify. Compared as the PEM text
+/// (whitespace ignored, so line endings and trimming make no difference), its DER contents,
+/// and the raw public half of the private key.
+fn check_secret_is_no_key(
+    material: &KeyMaterial<'_>,
+    private_key: Option<&PrivateKey>,
+) -> Result<(), ConfigError> {
+    let Some(secret) = material.secret else {
+        return Ok(());
+    };
+    let without_whitespace = |bytes: &[u8]| -> Vec<u8> {
+        bytes
+            .iter()
+            .copied()
+            .filter(|byte| !byte.is_ascii_whitespace())
+            .collect()
+    };
+    let secret_text = without_whitespace(secret);
+    let equals_key = |setting: &'static str| ConfigError::InvalidValue {
+        setting: SECRET_KEY,
+        message: format!(
+            "equals the key of {setting}: HMAC tokens keyed with that key would verify; use a \
+             random secret"
+        ),
+    };
+    for (setting, pem_text) in [
+        (PUBLIC_KEY, material.public_pem),
+        (PRIVATE_KEY, material.private_pem),
+    ] {
+        let Some(pem_text) = pem_text else {
+            continue;
+        };
+        let der = pem::parse(pem_text)
+            .map(pem::Pem::into_contents)
+            .unwrap_or_default();
+        if secret_text == without_whitespace(pem_text.as_bytes()) || secret == der.as_slice() {
+            return Err(equals_key(setting));
+        }
+    }
+    if private_key.is_some_and(|key| secret == key.public_der()) {
+        return Err(equals_key(PRIVATE_KEY));
+    }
+    Ok(())
 }
 
 /// The configured signing algorithm must be usable with whatever key of its family is set.

@@ -24,9 +24,11 @@ use crate::error::{AuthJwtError, DecodeError, MAX_ID_CLAIM_LEN};
 pub enum Requirement {
     /// `jwt_required`: an access token; the issuer is checked.
     Access,
-    /// `jwt_optional` with a token present: an access token; the issuer is not checked.
+    /// `jwt_optional` with a token present: an access token; the issuer is checked only with
+    /// `strict_issuer`.
     OptionalAccess,
-    /// `jwt_refresh_token_required`: a refresh token; the issuer is not checked.
+    /// `jwt_refresh_token_required`: a refresh token; the issuer is checked only with
+    /// `strict_issuer`.
     Refresh,
     /// `fresh_jwt_required`: a fresh access token; the issuer is checked.
     FreshAccess,
@@ -42,8 +44,10 @@ impl Requirement {
         }
     }
 
-    fn checks_issuer(self) -> bool {
-        matches!(self, Self::Access | Self::FreshAccess)
+    /// The original checks `iss` only where an access token is required; `strict_issuer`
+    /// checks it everywhere.
+    fn checks_issuer(self, strict_issuer: bool) -> bool {
+        strict_issuer || matches!(self, Self::Access | Self::FreshAccess)
     }
 }
 
@@ -80,7 +84,10 @@ impl AuthJwtConfig {
         token: &str,
         requirement: Requirement,
     ) -> Result<VerifiedToken, AuthJwtError> {
-        let verified = self.decode_checked(token, requirement.checks_issuer())?;
+        let verified = self.decode_checked(
+            token,
+            requirement.checks_issuer(self.settings().strict_issuer),
+        )?;
         let claims = verified.claims();
         let registered = claims.registered();
         if registered.token_type == ClaimedType::Absent {

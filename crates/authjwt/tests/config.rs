@@ -1527,9 +1527,129 @@ async fn a_verify_only_configuration_cannot_sign() {
     let verifier = asymmetric(Algorithm::RS256, None, Some("rsa_public.pem"))
         .build()
         .expect("verifying needs only the public key");
+    assert!(!verifier.can_sign());
     assert_eq!(
         verifier.create_access_token("alice"),
         Err(CreateTokenError::NoSigningKey(Algorithm::RS256))
+    );
+    let signer = asymmetric(Algorithm::RS256, Some("rsa_private.pem"), None)
+        .build()
+        .expect("valid");
+    assert!(signer.can_sign());
+}
+
+fn pem_der(text: &str) -> Vec<u8> {
+    pem::parse(text).expect("a PEM fixture").into_contents()
+}
+
+/// An HMAC secret equal to a configured key lets whoever knows the key (anyone, for a public
+/// key) make HMAC tokens that verify.
+#[tokio::test(flavor = "current_thread")]
+async fn a_secret_equal_to_a_configured_key_is_refused() {
+    let public_pem = fixture("rsa_public.pem");
+    let private_pem = fixture("rsa_private.pem");
+    let decode_both = [Algorithm::RS256, Algorithm::HS256];
+    let with_public = |secret: AuthJwtConfigBuilder| {
+        secret
+            .algorithm(Algorithm::RS256)
+            .public_key(public_pem.clone())
+            .decode_algorithms(decode_both)
+            .build()
+    };
+    let public_refusal = invalid(
+        "authjwt_secret_key",
+        "equals the key of authjwt_public_key: HMAC tokens keyed with that key would verify; \
+         use a random secret",
+    );
+    for secret in [
+        AuthJwtConfig::builder().secret_key(public_pem.clone()),
+        AuthJwtConfig::builder().secret_key(format!("  {}\n\n", public_pem.trim())),
+        AuthJwtConfig::builder().secret_key(public_pem.replace('\n', "\r\n")),
+        AuthJwtConfig::builder().secret_key_bytes(public_pem.trim().as_bytes()),
+        AuthJwtConfig::builder().secret_key_bytes(pem_der(&public_pem)),
+    ] {
+        assert_eq!(with_public(secret).unwrap_err(), public_refusal);
+    }
+
+    let private_refusal = invalid(
+        "authjwt_secret_key",
+        "equals the key of authjwt_private_key: HMAC tokens keyed with that key would verify; \
+         use a random secret",
+    );
+    for secret in [
+        AuthJwtConfig::builder().secret_key(private_pem.clone()),
+        AuthJwtConfig::builder().secret_key_bytes(pem_der(&private_pem)),
+    ] {
+        let err = secret
+            .algorithm(Algorithm::RS256)
+            .private_key(private_pem.clone())
+            .decode_algorithms(decode_both)
+            .build()
+            .unwrap_err();
+        assert_eq!(err, private_refusal);
+    }
+
+    // The attack the check prevents: an HMAC token keyed with the public key.
+    let accepted = AuthJwtConfig::builder()
+        .secret_key(SECRET)
+        .algorithm(Algorithm::RS256)
+        .public_key(public_pem.clone())
+        .decode_algorithms(decode_both)
+        .build()
+        .expect("a random secret beside the public key is fine");
+    let forged = common::sign_segments_with(
+        aws_lc_rs::hmac::HMAC_SHA256,
+        public_pem.trim().as_bytes(),
+        &common::b64(r#"{"typ":"JWT","alg":"HS256"}"#),
+        &common::b64(r#"{"sub":"mallory","jti":"j","type":"access"}"#),
+    );
+    assert_eq!(
+        failure(accepted.verify(&forged, Requirement::Access).await),
+        (422, "Signature verification failed".to_owned())
+    );
+}
+
+#[test]
+fn strict_issuer_is_a_setting_everywhere_and_needs_a_decode_issuer() {
+    let strict = from_env(&[
+        ("AUTHJWT_SECRET_KEY", SECRET),
+        ("AUTHJWT_DECODE_ISSUER", "urn:foo"),
+        ("AUTHJWT_STRICT_ISSUER", "true"),
+    ])
+    .expect("valid");
+    assert!(strict.settings().strict_issuer);
+    let strict = from_json(json!({
+        "secret_key": SECRET,
+        "decode_issuer": "urn:foo",
+        "authjwt_strict_issuer": true,
+    }))
+    .expect("valid");
+    assert!(strict.settings().strict_issuer);
+    assert!(!builder().build().expect("valid").settings().strict_issuer);
+
+    let needs_issuer = invalid(
+        "authjwt_strict_issuer",
+        "needs authjwt_decode_issuer: there is no issuer to check",
+    );
+    assert_eq!(
+        builder()
+            .strict_issuer(true)
+            .encode_issuer("urn:foo")
+            .build()
+            .unwrap_err(),
+        needs_issuer
+    );
+    assert_eq!(
+        from_env(&[
+            ("AUTHJWT_SECRET_KEY", SECRET),
+            ("AUTHJWT_STRICT_ISSUER", "true")
+        ])
+        .unwrap_err(),
+        needs_issuer
+    );
+    assert_eq!(
+        env_refusal(&[("AUTHJWT_STRICT_ISSUER", "yes")]),
+        invalid("authjwt_strict_issuer", "expected true or false, got `yes`")
     );
 }
 

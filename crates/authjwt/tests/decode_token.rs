@@ -303,6 +303,104 @@ async fn the_issuer_is_checked_only_for_required_and_fresh_access() {
         .expect("not checked");
 }
 
+/// The review's attack: another service sharing the key issues a refresh token, which the
+/// compatible mode accepts and turns into a local access token carrying the local issuer.
+#[tokio::test(flavor = "current_thread")]
+async fn strict_issuer_refuses_other_services_tokens_on_every_path() {
+    let other = builder().encode_issuer("urn:other").build().expect("valid");
+    let compatible = builder()
+        .encode_issuer("urn:ours")
+        .decode_issuer("urn:ours")
+        .build()
+        .expect("valid");
+    let strict = builder()
+        .encode_issuer("urn:ours")
+        .decode_issuer("urn:ours")
+        .strict_issuer(true)
+        .build()
+        .expect("valid");
+
+    let foreign_refresh = other.create_refresh_token("alice").expect("signed");
+    compatible
+        .verify(&foreign_refresh, Requirement::Refresh)
+        .await
+        .expect("the compatible default does not check refresh tokens");
+    assert_eq!(
+        verify_failure(&strict, &foreign_refresh, Requirement::Refresh).await,
+        expect(422, r#"Token is missing the "iss" claim"#)
+    );
+    let foreign_with_iss =
+        hs256_claims(r#"{"sub":"alice","jti":"r1","iss":"urn:other","type":"refresh"}"#);
+    assert_eq!(
+        verify_failure(&strict, &foreign_with_iss, Requirement::Refresh).await,
+        expect(422, "Invalid issuer")
+    );
+
+    let foreign_access = other.create_access_token("alice").expect("signed");
+    for requirement in [
+        Requirement::Access,
+        Requirement::OptionalAccess,
+        Requirement::FreshAccess,
+    ] {
+        assert_eq!(
+            verify_failure(&strict, &foreign_access, requirement).await,
+            expect(422, "Invalid issuer"),
+            "{requirement:?}"
+        );
+    }
+    compatible
+        .verify(&foreign_access, Requirement::OptionalAccess)
+        .await
+        .expect("the compatible default does not check jwt_optional");
+
+    // The strict service's own tokens carry its issuer, refresh tokens included.
+    let own_refresh = strict.create_refresh_token("alice").expect("signed");
+    let verified = strict
+        .verify(&own_refresh, Requirement::Refresh)
+        .await
+        .expect("its own refresh token");
+    assert_eq!(verified.claims().get("iss"), Some(&json!("urn:ours")));
+    let own_access = strict
+        .access_token("alice")
+        .fresh(true)
+        .encode()
+        .expect("signed");
+    for requirement in [
+        Requirement::Access,
+        Requirement::OptionalAccess,
+        Requirement::FreshAccess,
+    ] {
+        strict
+            .verify(&own_access, requirement)
+            .await
+            .expect("its own access token");
+    }
+    // The compatible default keeps the original's refresh tokens: no `iss`.
+    let compatible_refresh = compatible.create_refresh_token("alice").expect("signed");
+    let claims = compatible.decode(&compatible_refresh).expect("valid");
+    assert_eq!(claims.claims().get("iss"), None);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn strict_issuer_with_the_verified_token_cache_checks_every_hit() {
+    let strict = builder()
+        .encode_issuer("urn:ours")
+        .decode_issuer("urn:ours")
+        .strict_issuer(true)
+        .verified_token_cache(16)
+        .build()
+        .expect("valid");
+    let foreign = hs256_claims(r#"{"sub":"alice","jti":"r1","iss":"urn:other","type":"refresh"}"#);
+    // Remembered by a getter, which never checks the issuer, then refused on a protected path.
+    strict
+        .decode(&foreign)
+        .expect("getters do not check the issuer");
+    assert_eq!(
+        verify_failure(&strict, &foreign, Requirement::Refresh).await,
+        expect(422, "Invalid issuer")
+    );
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn an_issuer_must_be_exactly_the_configured_string() {
     let checked = builder()

@@ -21,7 +21,7 @@ use super::{AuthJwtConfigBuilder, ConfigError};
 const PREFIX: &str = "AUTHJWT_";
 
 /// Every setting name the environment may set, as reported in errors.
-const SETTINGS: [&str; 37] = [
+const SETTINGS: [&str; 38] = [
     "authjwt_token_location",
     "authjwt_secret_key",
     "authjwt_public_key",
@@ -31,6 +31,7 @@ const SETTINGS: [&str; 37] = [
     "authjwt_decode_leeway",
     "authjwt_encode_issuer",
     "authjwt_decode_issuer",
+    "authjwt_strict_issuer",
     "authjwt_decode_audience",
     "authjwt_access_token_expires",
     "authjwt_refresh_token_expires",
@@ -165,6 +166,7 @@ fn apply(
         "decode_leeway" => settings.decode_leeway = seconds(setting, raw)?,
         "encode_issuer" => settings.encode_issuer = Some(raw.to_owned()),
         "decode_issuer" => settings.decode_issuer = Some(raw.to_owned()),
+        "strict_issuer" => settings.strict_issuer = boolean(setting, raw)?,
         "decode_audience" => {
             settings.decode_audience = Some(if raw.trim_start().starts_with('[') {
                 json_list(setting, raw)?

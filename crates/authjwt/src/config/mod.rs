@@ -210,6 +210,27 @@ impl AuthJwtConfig {
         self.inner.revocation_store.as_deref()
     }
 
+    /// Whether tokens can be created: the signing algorithm has a key. A service given only
+    /// verification keys (a public key, say) cannot, and every token creation fails with
+    /// [`CreateTokenError::NoSigningKey`](crate::CreateTokenError::NoSigningKey).
+    ///
+    /// ```
+    /// use authjwt::{Algorithm, AuthJwtConfig};
+    ///
+    /// let config = AuthJwtConfig::builder()
+    ///     .secret_key("a-random-secret-of-at-least-32-bytes")
+    ///     .build()?;
+    /// assert!(config.can_sign());
+    /// # Ok::<(), authjwt::ConfigError>(())
+    /// ```
+    #[must_use]
+    pub fn can_sign(&self) -> bool {
+        self.inner
+            .keys
+            .signer(self.inner.settings.algorithm)
+            .is_some()
+    }
+
     pub(crate) fn keys(&self) -> &KeyRing {
         &self.inner.keys
     }
@@ -345,6 +366,39 @@ impl AuthJwtConfigBuilder {
     /// `authjwt_decode_issuer`: the `iss` claim access-token checks require.
     pub fn decode_issuer(mut self, issuer: impl Into<String>) -> Self {
         self.settings.decode_issuer = Some(issuer.into());
+        self
+    }
+
+    /// `authjwt_strict_issuer`: write `encode_issuer` on refresh tokens too and check
+    /// `decode_issuer` on every protected path, `jwt_optional` and refresh included. Needs
+    /// [`decode_issuer`](Self::decode_issuer). Default off, as the original: see
+    /// [`Settings::strict_issuer`].
+    ///
+    /// ```
+    /// use authjwt::{AuthJwtConfig, AuthJwtError, DecodeError, Requirement};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let secret = "a-secret-two-services-share-32-bytes";
+    /// let other = AuthJwtConfig::builder().secret_key(secret).encode_issuer("urn:other").build()?;
+    /// let ours = AuthJwtConfig::builder()
+    ///     .secret_key(secret)
+    ///     .encode_issuer("urn:ours")
+    ///     .decode_issuer("urn:ours")
+    ///     .strict_issuer(true)
+    ///     .build()?;
+    ///
+    /// let foreign = other.create_refresh_token("alice")?;
+    /// let err = ours.verify(&foreign, Requirement::Refresh).await.unwrap_err();
+    /// assert_eq!(err, AuthJwtError::Decode(DecodeError::MissingClaim("iss")));
+    ///
+    /// let own = ours.create_refresh_token("alice")?;
+    /// assert!(ours.verify(&own, Requirement::Refresh).await.is_ok());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn strict_issuer(mut self, strict: bool) -> Self {
+        self.settings.strict_issuer = strict;
         self
     }
 
@@ -656,6 +710,12 @@ fn validate(settings: &mut Settings) -> Result<(), ConfigError> {
     }
     normalize_optional("authjwt_encode_issuer", &mut settings.encode_issuer)?;
     normalize_optional("authjwt_decode_issuer", &mut settings.decode_issuer)?;
+    if settings.strict_issuer && settings.decode_issuer.is_none() {
+        return Err(ConfigError::invalid(
+            "authjwt_strict_issuer",
+            "needs authjwt_decode_issuer: there is no issuer to check",
+        ));
+    }
     if let Some(audiences) = settings.decode_audience.as_mut() {
         if audiences.is_empty() {
             return Err(ConfigError::invalid(

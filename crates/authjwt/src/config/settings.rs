@@ -46,6 +46,13 @@ pub struct Settings {
     /// `authjwt_decode_issuer`: the `iss` access-token checks require. Default none.
     #[serde(alias = "authjwt_decode_issuer")]
     pub decode_issuer: Option<String>,
+    /// `authjwt_strict_issuer` (new): write `encode_issuer` on refresh tokens too, and check
+    /// `decode_issuer` on every protected path (`jwt_optional` and refresh included), so a
+    /// token of another service that shares the key is refused everywhere. Needs
+    /// `decode_issuer`. Default `false`: the original checks the issuer only where an access
+    /// token is required.
+    #[serde(alias = "authjwt_strict_issuer")]
+    pub strict_issuer: bool,
     /// `authjwt_decode_audience`: the audiences accepted; one must be in the token's `aud`.
     /// Default none, which refuses tokens that carry `aud`.
     #[serde(alias = "authjwt_decode_audience", deserialize_with = "audience")]
@@ -161,6 +168,7 @@ impl Default for Settings {
             decode_leeway: Duration::ZERO,
             encode_issuer: None,
             decode_issuer: None,
+            strict_issuer: false,
             decode_audience: None,
             access_token_expires: Some(Duration::from_secs(15 * 60)),
             refresh_token_expires: Some(Duration::from_secs(30 * 24 * 60 * 60)),
@@ -224,12 +232,14 @@ impl Settings {
         self.denylist_enabled && self.denylist_token_checks.contains(&token_type)
     }
 
-    /// Whether requests with this method (upper-case) must carry the CSRF header.
+    /// Whether requests with this method (upper-case) must carry the CSRF header. `HEAD`
+    /// is also checked when `GET` is listed: servers answer `HEAD` with the `GET` handler, so
+    /// it has the same effects (a refresh route sets cookies either way).
     #[must_use]
     pub fn is_csrf_method(&self, method: &str) -> bool {
-        self.csrf_methods
-            .iter()
-            .any(|listed| listed.as_str() == method)
+        self.csrf_methods.iter().any(|listed| {
+            listed.as_str() == method || (method == "HEAD" && *listed == HttpMethod::Get)
+        })
     }
 }
 
@@ -246,6 +256,7 @@ impl fmt::Debug for Settings {
             .field("decode_leeway", &self.decode_leeway)
             .field("encode_issuer", &self.encode_issuer)
             .field("decode_issuer", &self.decode_issuer)
+            .field("strict_issuer", &self.strict_issuer)
             .field("decode_audience", &self.decode_audience)
             .field("access_token_expires", &self.access_token_expires)
             .field("refresh_token_expires", &self.refresh_token_expires)
