@@ -12,13 +12,16 @@ use axum_core::extract::{FromRef, FromRequestParts};
 use http::request::Parts;
 
 use crate::cookies::AuthCookies;
+use crate::layer::LayerVerified;
 use crate::request::{RequestCredentials, optional, verify_cookie, verify_request};
 
 /// The original's `Authorize: AuthJWT = Depends()`, as an axum extractor.
 ///
 /// Extracting it never fails and parses nothing: a handler that takes it but never calls a
 /// protect function is not affected by a malformed `Authorization` header. The configuration
-/// comes from the router state (`AuthJwtConfig: FromRef<S>`).
+/// comes from the router state (`AuthJwtConfig: FromRef<S>`). Each protect function returns
+/// the token it verified; behind a [`RequireJwtLayer`](crate::RequireJwtLayer) whose
+/// requirement covers it, it returns the layer's token without verifying again.
 ///
 /// ```
 /// use axum::{Json, Router, routing::{get, post}};
@@ -32,8 +35,8 @@ use crate::request::{RequestCredentials, optional, verify_cookie, verify_request
 /// }
 ///
 /// async fn protected(mut auth: AuthJwt) -> Result<Json<Value>, AuthJwtRejection> {
-///     auth.jwt_required().await?;
-///     Ok(Json(json!({ "user": auth.get_jwt_subject() })))
+///     let token = auth.jwt_required().await?;
+///     Ok(Json(json!({ "user": token.claims().subject() })))
 /// }
 ///
 /// let config = AuthJwtConfig::builder()
@@ -49,6 +52,7 @@ use crate::request::{RequestCredentials, optional, verify_cookie, verify_request
 pub struct AuthJwt {
     config: AuthJwtConfig,
     credentials: RequestCredentials,
+    layer: Option<LayerVerified>,
     token: Option<VerifiedToken>,
 }
 
@@ -65,60 +69,73 @@ where
         Ok(Self {
             config,
             credentials,
+            layer: LayerVerified::of(parts).cloned(),
             token: None,
         })
     }
 }
 
 impl AuthJwt {
-    /// Requires a valid access token, fresh or not (`jwt_required`).
+    /// Requires a valid access token, fresh or not (`jwt_required`), and returns it.
     ///
     /// # Errors
     ///
     /// The first failing check, in the original's order.
-    pub async fn jwt_required(&mut self) -> Result<(), AuthJwtError> {
-        self.token = None;
-        self.token =
-            Some(verify_request(&self.config, &self.credentials, Requirement::Access).await?);
-        Ok(())
+    pub async fn jwt_required(&mut self) -> Result<VerifiedToken, AuthJwtError> {
+        self.protect(Requirement::Access).await
     }
 
     /// Accepts a request without a token; a token that is present must be a valid access
-    /// token (`jwt_optional`). Afterwards the getters return `None` if there was none.
+    /// token (`jwt_optional`). Returns the token, `None` if there was none.
     ///
     /// # Errors
     ///
     /// Any failure but the absence of a token: an invalid, expired or revoked token fails.
-    pub async fn jwt_optional(&mut self) -> Result<(), AuthJwtError> {
+    pub async fn jwt_optional(&mut self) -> Result<Option<VerifiedToken>, AuthJwtError> {
         self.token = None;
-        self.token = optional(
-            verify_request(&self.config, &self.credentials, Requirement::OptionalAccess).await,
-        )?;
-        Ok(())
+        let token = match self.layer_token(Requirement::OptionalAccess) {
+            Some(token) => token,
+            None => optional(
+                verify_request(&self.config, &self.credentials, Requirement::OptionalAccess).await,
+            )?,
+        };
+        self.token.clone_from(&token);
+        Ok(token)
     }
 
-    /// Requires a valid refresh token (`jwt_refresh_token_required`).
+    /// Requires a valid refresh token (`jwt_refresh_token_required`), and returns it.
     ///
     /// # Errors
     ///
     /// The first failing check, in the original's order.
-    pub async fn jwt_refresh_token_required(&mut self) -> Result<(), AuthJwtError> {
-        self.token = None;
-        self.token =
-            Some(verify_request(&self.config, &self.credentials, Requirement::Refresh).await?);
-        Ok(())
+    pub async fn jwt_refresh_token_required(&mut self) -> Result<VerifiedToken, AuthJwtError> {
+        self.protect(Requirement::Refresh).await
     }
 
-    /// Requires a valid, fresh access token (`fresh_jwt_required`).
+    /// Requires a valid, fresh access token (`fresh_jwt_required`), and returns it.
     ///
     /// # Errors
     ///
     /// The first failing check, in the original's order.
-    pub async fn fresh_jwt_required(&mut self) -> Result<(), AuthJwtError> {
+    pub async fn fresh_jwt_required(&mut self) -> Result<VerifiedToken, AuthJwtError> {
+        self.protect(Requirement::FreshAccess).await
+    }
+
+    async fn protect(&mut self, requirement: Requirement) -> Result<VerifiedToken, AuthJwtError> {
         self.token = None;
-        self.token =
-            Some(verify_request(&self.config, &self.credentials, Requirement::FreshAccess).await?);
-        Ok(())
+        let token = match self.layer_token(requirement) {
+            Some(Some(token)) => token,
+            // Only an optional layer records no token, and it covers no required check.
+            Some(None) | None => {
+                verify_request(&self.config, &self.credentials, requirement).await?
+            }
+        };
+        self.token = Some(token.clone());
+        Ok(token)
+    }
+
+    fn layer_token(&self, requirement: Requirement) -> Option<Option<VerifiedToken>> {
+        self.layer.as_ref()?.covering(requirement)
     }
 
     /// The protect functions for a WebSocket (`auth_from="websocket"`): the token comes from
@@ -365,7 +382,7 @@ pub enum WebSocketAuth<'a> {
 /// async fn ws(upgrade: WebSocketUpgrade, mut auth: AuthJwt, Query(query): Query<TokenQuery>) -> Response {
 ///     let outcome = auth.websocket(WebSocketAuth::Token(&query.token)).jwt_required().await;
 ///     let reply = match outcome {
-///         Ok(()) => format!("hello {}", auth.get_jwt_subject().map(ToString::to_string).unwrap_or_default()),
+///         Ok(token) => format!("hello {}", token.claims().subject().map(ToString::to_string).unwrap_or_default()),
 ///         Err(err) => err.message(),
 ///     };
 ///     upgrade.on_upgrade(move |mut socket| async move {
@@ -382,50 +399,52 @@ pub struct WebSocketGuard<'a> {
 }
 
 impl WebSocketGuard<'_> {
-    /// `jwt_required(auth_from="websocket", ...)`.
+    /// `jwt_required(auth_from="websocket", ...)`: returns the verified token.
     ///
     /// # Errors
     ///
     /// A missing token is `Missing access token from Query or Path` with status 1008 in
     /// token mode, `Missing cookie ...` (401) in cookie mode; then the original's checks.
-    pub async fn jwt_required(self) -> Result<(), AuthJwtError> {
+    pub async fn jwt_required(self) -> Result<VerifiedToken, AuthJwtError> {
         self.protect(Requirement::Access).await
     }
 
-    /// `jwt_optional(auth_from="websocket", ...)`.
+    /// `jwt_optional(auth_from="websocket", ...)`: returns the verified token, `None` without
+    /// one.
     ///
     /// # Errors
     ///
     /// Any failure but the absence of a token.
-    pub async fn jwt_optional(self) -> Result<(), AuthJwtError> {
+    pub async fn jwt_optional(self) -> Result<Option<VerifiedToken>, AuthJwtError> {
         self.auth.token = None;
-        self.auth.token = optional(self.verify(Requirement::OptionalAccess).await)?;
-        Ok(())
+        let token = optional(self.verify(Requirement::OptionalAccess).await)?;
+        self.auth.token.clone_from(&token);
+        Ok(token)
     }
 
-    /// `jwt_refresh_token_required(auth_from="websocket", ...)`.
+    /// `jwt_refresh_token_required(auth_from="websocket", ...)`: returns the verified token.
     ///
     /// # Errors
     ///
     /// As for [`jwt_required`](Self::jwt_required), with "refresh" in the 1008 message.
-    pub async fn jwt_refresh_token_required(self) -> Result<(), AuthJwtError> {
+    pub async fn jwt_refresh_token_required(self) -> Result<VerifiedToken, AuthJwtError> {
         self.protect(Requirement::Refresh).await
     }
 
-    /// `fresh_jwt_required(auth_from="websocket", ...)`.
+    /// `fresh_jwt_required(auth_from="websocket", ...)`: returns the verified token.
     ///
     /// # Errors
     ///
     /// As for [`jwt_required`](Self::jwt_required).
-    pub async fn fresh_jwt_required(self) -> Result<(), AuthJwtError> {
+    pub async fn fresh_jwt_required(self) -> Result<VerifiedToken, AuthJwtError> {
         self.protect(Requirement::FreshAccess).await
     }
 
-    async fn protect(self, requirement: Requirement) -> Result<(), AuthJwtError> {
+    async fn protect(self, requirement: Requirement) -> Result<VerifiedToken, AuthJwtError> {
         self.auth.token = None;
         let verified = self.verify(requirement).await?;
-        self.auth.token = Some(verified);
-        Ok(())
+        self.auth.token = Some(verified.clone());
+        Ok(verified)
     }
 
     async fn verify(&self, requirement: Requirement) -> Result<VerifiedToken, AuthJwtError> {

@@ -1,64 +1,109 @@
 //! Typed guards: extractors that run a protect function before the handler and hand it the
-//! verified token.
+//! verified token, or the claims read as the application's own type.
 //!
 //! ```
 //! use axum::{Json, Router, routing::get};
 //! use authjwt_axum::{AuthJwtConfig, FreshRequired, JwtOptional, JwtRequired};
+//! use serde::Deserialize;
 //! use serde_json::{Value, json};
 //!
-//! async fn protected(JwtRequired(token): JwtRequired) -> Json<Value> {
-//!     Json(json!({ "user": token.claims().subject() }))
+//! #[derive(Deserialize)]
+//! struct MyClaims {
+//!     sub: String,
+//!     role: String,
 //! }
 //!
-//! async fn optional(JwtOptional(token): JwtOptional) -> Json<Value> {
-//!     Json(json!({ "user": token.as_ref().and_then(|token| token.claims().subject()) }))
+//! // The claims as your type: a token whose claims do not fit is a 422 naming the field.
+//! async fn protected(JwtRequired(claims): JwtRequired<MyClaims>) -> Json<Value> {
+//!     Json(json!({ "user": claims.sub, "role": claims.role }))
 //! }
 //!
+//! // Or the verified token itself, the default.
 //! async fn fresh(FreshRequired(token): FreshRequired) -> Json<Value> {
 //!     Json(json!({ "user": token.claims().subject() }))
 //! }
 //!
+//! // No token is fine; a token that is sent must be valid.
+//! async fn optional(token: Option<JwtRequired>) -> Json<Value> {
+//!     let user = token.as_ref().and_then(|JwtRequired(token)| token.claims().subject());
+//!     Json(json!({ "user": user }))
+//! }
+//!
 //! let app: Router = Router::new()
 //!     .route("/protected", get(protected))
-//!     .route("/optional", get(optional))
 //!     .route("/fresh", get(fresh))
+//!     .route("/optional", get(optional))
 //!     .with_state(AuthJwtConfig::builder().secret_key("a-random-secret-of-at-least-32-bytes").build()?);
 //! # Ok::<(), authjwt_axum::ConfigError>(())
 //! ```
 //!
 //! A guard rejects with [`AuthJwtRejection`]; take `Result<JwtRequired, AuthJwtRejection>` to
-//! handle the failure in the handler instead.
+//! handle the failure in the handler instead. Behind a [`RequireJwtLayer`](crate::RequireJwtLayer)
+//! whose requirement covers the guard's, the guard takes the layer's token instead of
+//! verifying again.
+//!
+//! `Option<JwtRequired>` (and the other required guards) is `None` when no token was sent and
+//! rejects an invalid one; unlike [`JwtOptional`], which follows the original's
+//! `jwt_optional`, it checks the issuer as `jwt_required` does.
 
-use authjwt::{AuthJwtConfig, Requirement, VerifiedToken};
-use axum_core::extract::{FromRef, FromRequestParts};
+use authjwt::{AuthJwtConfig, AuthJwtError, FromVerifiedToken, Requirement, VerifiedToken};
+use axum_core::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 
+use crate::layer::verified_by_layer;
 use crate::rejection::AuthJwtRejection;
 use crate::request::{RequestCredentials, optional, verify_request};
 
-async fn verify_parts<S>(
+/// The request's token for a required `requirement`: the layer's, or verified here.
+pub(crate) async fn required_token(
     parts: &Parts,
-    state: &S,
+    config: &AuthJwtConfig,
     requirement: Requirement,
-) -> Result<VerifiedToken, authjwt::AuthJwtError>
-where
-    AuthJwtConfig: FromRef<S>,
-{
-    let config = AuthJwtConfig::from_ref(state);
+) -> Result<VerifiedToken, AuthJwtError> {
+    // Only an optional layer records no token, and it covers no required guard.
+    if let Some(Some(token)) = verified_by_layer(parts, requirement) {
+        return Ok(token);
+    }
     let credentials = RequestCredentials::capture(parts, config.settings());
-    verify_request(&config, &credentials, requirement).await
+    verify_request(config, &credentials, requirement).await
+}
+
+/// The request's token for `jwt_optional`: the layer's, or verified here.
+pub(crate) async fn optional_token(
+    parts: &Parts,
+    config: &AuthJwtConfig,
+) -> Result<Option<VerifiedToken>, AuthJwtError> {
+    if let Some(token) = verified_by_layer(parts, Requirement::OptionalAccess) {
+        return Ok(token);
+    }
+    let credentials = RequestCredentials::capture(parts, config.settings());
+    optional(verify_request(config, &credentials, Requirement::OptionalAccess).await)
+}
+
+async fn required<T: FromVerifiedToken>(
+    parts: &Parts,
+    config: &AuthJwtConfig,
+    requirement: Requirement,
+) -> Result<T, AuthJwtError> {
+    required_token(parts, config, requirement)
+        .await
+        .and_then(T::from_verified_token)
 }
 
 macro_rules! required_guard {
     ($(#[$doc:meta])* $name:ident, $requirement:expr) => {
         $(#[$doc])*
+        ///
+        /// `T` is what the handler gets: the [`VerifiedToken`] (the default), its
+        /// [`Claims`](authjwt::Claims), or any type that deserializes from the claims.
         #[derive(Debug, Clone)]
-        pub struct $name(pub VerifiedToken);
+        pub struct $name<T = VerifiedToken>(pub T);
 
-        impl<S> FromRequestParts<S> for $name
+        impl<S, T> FromRequestParts<S> for $name<T>
         where
             AuthJwtConfig: FromRef<S>,
             S: Send + Sync,
+            T: FromVerifiedToken,
         {
             type Rejection = AuthJwtRejection;
 
@@ -66,7 +111,29 @@ macro_rules! required_guard {
                 parts: &mut Parts,
                 state: &S,
             ) -> Result<Self, Self::Rejection> {
-                Ok(Self(verify_parts(parts, state, $requirement).await?))
+                let config = AuthJwtConfig::from_ref(state);
+                Ok(Self(required(parts, &config, $requirement).await?))
+            }
+        }
+
+        impl<S, T> OptionalFromRequestParts<S> for $name<T>
+        where
+            AuthJwtConfig: FromRef<S>,
+            S: Send + Sync,
+            T: FromVerifiedToken,
+        {
+            type Rejection = AuthJwtRejection;
+
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &S,
+            ) -> Result<Option<Self>, Self::Rejection> {
+                let config = AuthJwtConfig::from_ref(state);
+                match required(parts, &config, $requirement).await {
+                    Ok(value) => Ok(Some(Self(value))),
+                    Err(AuthJwtError::MissingToken(_)) => Ok(None),
+                    Err(err) => Err(err.into()),
+                }
             }
         }
     };
@@ -90,20 +157,22 @@ required_guard!(
     Requirement::FreshAccess
 );
 
-/// An access token is optional; a present one must be valid (`jwt_optional`).
+/// An access token is optional; a present one must be valid (`jwt_optional`). `T` as for
+/// [`JwtRequired`].
 #[derive(Debug, Clone)]
-pub struct JwtOptional(pub Option<VerifiedToken>);
+pub struct JwtOptional<T = VerifiedToken>(pub Option<T>);
 
-impl<S> FromRequestParts<S> for JwtOptional
+impl<S, T> FromRequestParts<S> for JwtOptional<T>
 where
     AuthJwtConfig: FromRef<S>,
     S: Send + Sync,
+    T: FromVerifiedToken,
 {
     type Rejection = AuthJwtRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(optional(
-            verify_parts(parts, state, Requirement::OptionalAccess).await,
-        )?))
+        let config = AuthJwtConfig::from_ref(state);
+        let token = optional_token(parts, &config).await?;
+        Ok(Self(token.map(T::from_verified_token).transpose()?))
     }
 }

@@ -5,12 +5,18 @@
 //! with the original's status codes and `{"detail": ...}` messages.
 //!
 //! The configuration is an [`AuthJwtConfig`] in the router state (directly, or in your own
-//! state through `FromRef`). Then either:
+//! state through `FromRef`). Then any of:
 //!
-//! * take the [`AuthJwt`] extractor and call its protect functions, as the original's
-//!   handlers call `Authorize.jwt_required()`; or
-//! * take a typed guard — [`JwtRequired`], [`JwtOptional`], [`RefreshRequired`],
-//!   [`FreshRequired`] — which checks before the handler runs and hands it the token.
+//! * a guard — [`JwtRequired`], [`JwtOptional`], [`RefreshRequired`], [`FreshRequired`] —
+//!   which checks before the handler runs and hands it the verified token, or the claims as
+//!   your own type (`JwtRequired<MyClaims>`); `Option<JwtRequired>` for routes where a token
+//!   is optional;
+//! * [`RequireJwtLayer`] on a group of routes, which verifies once and leaves the token to
+//!   the guards behind it;
+//! * the [`AuthJwt`] extractor and its protect functions, which return the verified token, as
+//!   the original's handlers call `Authorize.jwt_required()`.
+//!
+//! Everything public in the core crate is re-exported here: one dependency is enough.
 //!
 //! ```
 //! use axum::{Json, Router, routing::{get, post}};
@@ -24,8 +30,8 @@
 //! }
 //!
 //! async fn refresh(mut auth: AuthJwt) -> Result<Json<Value>, AuthJwtRejection> {
-//!     auth.jwt_refresh_token_required().await?;
-//!     let subject = auth.get_jwt_subject().cloned().expect("verified tokens have a subject here");
+//!     let token = auth.jwt_refresh_token_required().await?;
+//!     let subject = token.claims().require_subject()?.clone();
 //!     Ok(Json(json!({ "access_token": auth.create_access_token(subject)? })))
 //! }
 //!
@@ -58,54 +64,36 @@
 //! ## Shaping error responses
 //!
 //! Failures answer the original's status and `{"detail": "<message>"}`. The
-//! [`AuthJwtError`] is also stored in the response's extensions, so one middleware can
-//! reshape them — here, the most requested change, 401 instead of 422 for expired tokens:
-//!
-//! ```
-//! use axum::{Router, middleware, response::Response, routing::get, http::StatusCode};
-//! use authjwt_axum::{AuthJwtConfig, AuthJwtError, DecodeError, JwtRequired};
-//!
-//! async fn expired_is_401(mut response: Response) -> Response {
-//!     if let Some(AuthJwtError::Decode(DecodeError::ExpiredSignature)) =
-//!         response.extensions().get::<AuthJwtError>()
-//!     {
-//!         *response.status_mut() = StatusCode::UNAUTHORIZED;
-//!     }
-//!     response
-//! }
-//!
-//! async fn protected(_: JwtRequired) -> &'static str {
-//!     "ok"
-//! }
-//!
-//! let app: Router = Router::new()
-//!     .route("/protected", get(protected))
-//!     .layer(middleware::map_response(expired_is_401))
-//!     .with_state(AuthJwtConfig::builder().secret_key("a-random-secret-of-at-least-32-bytes").build()?);
-//! # Ok::<(), authjwt_axum::ConfigError>(())
-//! ```
-//!
-//! A handler can also take `Result<JwtRequired, AuthJwtRejection>` and answer as it likes.
+//! [`ErrorResponses`] layer answers RFC 6750 statuses and `WWW-Authenticate` challenges
+//! ([`ErrorStatuses::Rfc6750`]), RFC 9457 problem documents ([`ErrorBody::ProblemJson`]), or
+//! any shape of yours ([`ErrorResponses::custom`]); every failure has a stable
+//! [`ErrorCode`]. A handler can also take `Result<JwtRequired, AuthJwtRejection>` and answer
+//! as it likes.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod cookies;
 mod extract;
 pub mod guard;
+pub mod layer;
 mod rejection;
 mod request;
+pub mod responses;
 
 pub use authjwt;
 pub use authjwt::{
     Algorithm, AuthJwtConfig, AuthJwtConfigBuilder, AuthJwtError, Claims, ConfigError,
-    CreateTokenError, CsrfError, DecodeError, ExpiresTime, InvalidHeader, MissingToken,
-    Requirement, RevokeError, SameSite, Subject, TokenLocation, TokenType, VerifiedToken,
+    CreateTokenError, CsrfError, DecodeError, ErrorCode, ExpiresTime, FromVerifiedToken,
+    InvalidHeader, MissingToken, Requirement, RevokeError, SameSite, Subject, TokenLocation,
+    TokenType, VerifiedToken,
 };
 
 pub use crate::cookies::AuthCookies;
 pub use crate::extract::{AuthJwt, WebSocketAuth, WebSocketGuard};
 pub use crate::guard::{FreshRequired, JwtOptional, JwtRequired, RefreshRequired};
-pub use crate::rejection::{AuthJwtRejection, detail_body};
+pub use crate::layer::{RequireJwt, RequireJwtLayer};
+pub use crate::rejection::{AuthFailure, AuthJwtRejection, detail_body};
+pub use crate::responses::{ErrorBody, ErrorResponses, ErrorStatuses};
 
 /// The README's Rust examples, compiled as doctests.
 #[cfg(doctest)]

@@ -1,9 +1,11 @@
 //! Failures as responses: the status and `{"detail": message}`, as every fastapi-jwt-auth
-//! application's exception handler answers.
+//! application's exception handler answers; [`ErrorResponses`](crate::ErrorResponses)
+//! reshapes them.
 
 use std::fmt;
+use std::sync::Arc;
 
-use authjwt::{AuthJwtError, CreateTokenError, RevokeError};
+use authjwt::{AuthJwtError, CreateTokenError, ErrorCode, RevokeError};
 use axum_core::body::Body;
 use axum_core::response::{IntoResponse, Response};
 use http::header::CONTENT_TYPE;
@@ -11,12 +13,12 @@ use http::{HeaderValue, StatusCode};
 
 /// An authentication failure or a token-creation failure, ready to become a response.
 ///
-/// Protect functions return [`AuthJwtError`]; `?` turns it (and [`CreateTokenError`]) into
-/// this type, so handlers can return `Result<_, AuthJwtRejection>`. The guards reject with
-/// it.
+/// Protect functions return [`AuthJwtError`]; `?` turns it (and [`CreateTokenError`],
+/// [`RevokeError`]) into this type, so handlers can return `Result<_, AuthJwtRejection>`. The
+/// guards and [`RequireJwtLayer`](crate::RequireJwtLayer) reject with it.
 ///
-/// * [`AuthJwtError`] answers its [status](AuthJwtError::status_code) with
-///   `{"detail": "<message>"}`. The WebSocket-only 1008 becomes 401, its HTTP twin.
+/// * [`AuthJwtError`] answers its [HTTP status](AuthJwtError::http_status) with
+///   `{"detail": "<message>"}`.
 /// * [`CreateTokenError`] is the application's bug, not the client's: 500 with
 ///   `{"detail": "Internal Server Error"}`, and the cause logged at `error` level.
 /// * [`RevokeError`]: a token that cannot be revoked answers as the [`AuthJwtError`] it
@@ -25,8 +27,9 @@ use http::{HeaderValue, StatusCode};
 ///   not checking the token's type), 500 as above, since the application asked for
 ///   something its configuration cannot do.
 ///
-/// The error itself is put in the response's extensions, so a middleware can reshape any
-/// authentication failure: see the crate documentation ("Shaping error responses").
+/// The response's extensions carry the failure as an [`AuthFailure`] (and an
+/// [`AuthJwtError`] for authentication failures), so a layer can reshape any of them: see
+/// [`ErrorResponses`](crate::ErrorResponses).
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum AuthJwtRejection {
@@ -36,6 +39,55 @@ pub enum AuthJwtRejection {
     CreateToken(CreateTokenError),
     /// A token could not be revoked.
     Revoke(RevokeError),
+}
+
+impl AuthJwtRejection {
+    /// The failure's machine-readable code.
+    #[must_use]
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Auth(err) => err.code(),
+            Self::CreateToken(err) => err.code(),
+            Self::Revoke(err) => err.code(),
+        }
+    }
+
+    /// The status the original's style answers.
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Auth(err) | Self::Revoke(RevokeError::Token(err)) => {
+                StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::UNAUTHORIZED)
+            }
+            Self::Revoke(RevokeError::Store(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::CreateToken(_) | Self::Revoke(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// What the client is told: the original's message for an authentication failure, the
+    /// fixed `Internal Server Error` or `Token revocation check unavailable` for the
+    /// application's and the store's failures, whose causes stay in the log.
+    #[must_use]
+    pub fn client_message(&self) -> String {
+        match self {
+            Self::Auth(err) | Self::Revoke(RevokeError::Token(err)) => err.message(),
+            Self::Revoke(RevokeError::Store(_)) => AuthJwtError::RevocationUnavailable.message(),
+            Self::CreateToken(_) | Self::Revoke(_) => "Internal Server Error".to_owned(),
+        }
+    }
+
+    fn log(&self) {
+        match self {
+            Self::Auth(_) | Self::Revoke(RevokeError::Token(_)) => {}
+            Self::CreateToken(err) => {
+                tracing::error!(error = %err, "authjwt could not create a token");
+            }
+            Self::Revoke(RevokeError::Store(err)) => {
+                tracing::warn!(error = %err, "authjwt could not revoke a token");
+            }
+            Self::Revoke(err) => tracing::error!(error = %err, "authjwt could not revoke a token"),
+        }
+    }
 }
 
 impl fmt::Display for AuthJwtRejection {
@@ -79,51 +131,72 @@ impl From<RevokeError> for AuthJwtRejection {
     }
 }
 
+/// A failure as a response's extensions carry it: cheap to clone, for layers that reshape
+/// error responses and for [`ErrorResponses::custom`](crate::ErrorResponses::custom).
+#[derive(Debug, Clone)]
+pub struct AuthFailure {
+    rejection: Arc<AuthJwtRejection>,
+}
+
+impl AuthFailure {
+    /// The failure itself, to match on its precise cause.
+    #[must_use]
+    pub fn rejection(&self) -> &AuthJwtRejection {
+        &self.rejection
+    }
+
+    /// See [`AuthJwtRejection::code`].
+    #[must_use]
+    pub fn code(&self) -> ErrorCode {
+        self.rejection.code()
+    }
+
+    /// See [`AuthJwtRejection::status`].
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        self.rejection.status()
+    }
+
+    /// See [`AuthJwtRejection::client_message`].
+    #[must_use]
+    pub fn client_message(&self) -> String {
+        self.rejection.client_message()
+    }
+}
+
 /// The response body the original's handlers give: `{"detail": "<message>"}`.
 #[must_use]
 pub fn detail_body(message: &str) -> String {
     serde_json::json!({ "detail": message }).to_string()
 }
 
-fn json_response(status: StatusCode, body: String) -> Response {
+pub(crate) fn json_response(
+    status: StatusCode,
+    content_type: &'static str,
+    body: String,
+) -> Response {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
     response
         .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response
-}
-
-fn internal_server_error() -> Response {
-    json_response(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        detail_body("Internal Server Error"),
-    )
-}
-
-fn auth_error_response(err: AuthJwtError) -> Response {
-    let status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::UNAUTHORIZED);
-    let mut response = json_response(status, detail_body(&err.message()));
-    response.extensions_mut().insert(err);
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
 
 impl IntoResponse for AuthJwtRejection {
     fn into_response(self) -> Response {
-        match self {
-            Self::Auth(err) | Self::Revoke(RevokeError::Token(err)) => auth_error_response(err),
-            Self::CreateToken(err) => {
-                tracing::error!(error = %err, "authjwt could not create a token");
-                internal_server_error()
-            }
-            Self::Revoke(RevokeError::Store(err)) => {
-                tracing::warn!(error = %err, "authjwt could not revoke a token");
-                auth_error_response(AuthJwtError::RevocationUnavailable)
-            }
-            Self::Revoke(err) => {
-                tracing::error!(error = %err, "authjwt could not revoke a token");
-                internal_server_error()
-            }
+        self.log();
+        let mut response = json_response(
+            self.status(),
+            "application/json",
+            detail_body(&self.client_message()),
+        );
+        if let Self::Auth(err) = &self {
+            response.extensions_mut().insert(err.clone());
         }
+        response.extensions_mut().insert(AuthFailure {
+            rejection: Arc::new(self),
+        });
+        response
     }
 }

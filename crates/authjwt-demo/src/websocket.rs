@@ -1,6 +1,6 @@
 //! The WebSocket routes: each checks, sends one text frame and closes.
 
-use authjwt_axum::{AuthJwt, AuthJwtError, WebSocketAuth};
+use authjwt_axum::{AuthJwt, AuthJwtError, VerifiedToken, WebSocketAuth};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
@@ -37,7 +37,7 @@ pub(crate) async fn token_mode(
     mut auth: AuthJwt,
 ) -> Response {
     let outcome = check(&mut auth, guard, WebSocketAuth::Token(&query.token)).await;
-    answer(upgrade, &auth, outcome)
+    answer(upgrade, outcome)
 }
 
 /// `/ws/cookie/{guard}?csrf_token=C`: the token from the handshake's cookies.
@@ -51,20 +51,20 @@ pub(crate) async fn cookie_mode(
         csrf_token: &query.csrf_token,
     };
     let outcome = check(&mut auth, guard, source).await;
-    answer(upgrade, &auth, outcome)
+    answer(upgrade, outcome)
 }
 
 async fn check(
     auth: &mut AuthJwt,
     guard: Guard,
     source: WebSocketAuth<'_>,
-) -> Result<(), AuthJwtError> {
+) -> Result<Option<VerifiedToken>, AuthJwtError> {
     let websocket = auth.websocket(source);
     match guard {
-        Guard::Protected => websocket.jwt_required().await,
+        Guard::Protected => websocket.jwt_required().await.map(Some),
         Guard::Optional => websocket.jwt_optional().await,
-        Guard::Refresh => websocket.jwt_refresh_token_required().await,
-        Guard::Fresh => websocket.fresh_jwt_required().await,
+        Guard::Refresh => websocket.jwt_refresh_token_required().await.map(Some),
+        Guard::Fresh => websocket.fresh_jwt_required().await.map(Some),
     }
 }
 
@@ -72,11 +72,10 @@ async fn check(
 /// closes, as the reference does.
 fn answer(
     upgrade: WebSocketUpgrade,
-    auth: &AuthJwt,
-    outcome: Result<(), AuthJwtError>,
+    outcome: Result<Option<VerifiedToken>, AuthJwtError>,
 ) -> Response {
     let frame = match outcome {
-        Ok(()) => json!({ "user": auth.get_jwt_subject() }),
+        Ok(token) => json!({ "user": token.as_ref().and_then(|token| token.claims().subject()) }),
         Err(err) => json!({ "detail": err.message(), "status": err.status_code() }),
     }
     .to_string();

@@ -3,11 +3,13 @@
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
+use serde::de::DeserializeOwned;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::Algorithm;
 use crate::config::TokenType;
+use crate::error::{AuthJwtError, DecodeError};
 
 /// A JSON object, with members in the order they were written.
 pub type JsonObject = Map<String, Value>;
@@ -194,6 +196,56 @@ impl Claims {
         self.registered.subject.as_ref()
     }
 
+    /// `sub`, for code that cannot go on without one (minting a new token for the same
+    /// subject, say).
+    ///
+    /// # Errors
+    ///
+    /// `Token is missing the "sub" claim` (422) for a token without `sub`.
+    pub fn require_subject(&self) -> Result<&Subject, AuthJwtError> {
+        self.subject()
+            .ok_or(AuthJwtError::Decode(DecodeError::MissingClaim("sub")))
+    }
+
+    /// The claims read as the application's type `T`, straight from the verified payload
+    /// text. Registered claims are there too (`sub`, `exp`, `type`, ...): declare the ones you
+    /// want as fields.
+    ///
+    /// ```
+    /// use serde::Deserialize;
+    ///
+    /// #[derive(Debug, Deserialize)]
+    /// struct MyClaims {
+    ///     sub: String,
+    ///     role: String,
+    /// }
+    ///
+    /// let config = authjwt::AuthJwtConfig::builder()
+    ///     .secret_key("a-random-secret-of-at-least-32-bytes")
+    ///     .build()?;
+    /// let token = config.access_token("alice").claim("role", "admin").encode()?;
+    /// let claims: MyClaims = config.decode(&token)?.claims().deserialize()?;
+    /// assert_eq!((claims.sub.as_str(), claims.role.as_str()), ("alice", "admin"));
+    ///
+    /// let token = config.create_access_token("bob")?;
+    /// let err = config.decode(&token)?.claims().deserialize::<MyClaims>().unwrap_err();
+    /// assert_eq!(err.status_code(), 422);
+    /// assert_eq!(err.message(), "Claims do not fit the expected type: missing field `role`");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::ClaimsMismatch`] (422), naming where the claims do not fit.
+    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, AuthJwtError> {
+        let mut json = serde_json::Deserializer::from_str(self.json());
+        serde_path_to_error::deserialize(&mut json).map_err(|err| {
+            let path = err.path().to_string();
+            let detail = without_position(&err.into_inner());
+            AuthJwtError::Decode(DecodeError::ClaimsMismatch { path, detail })
+        })
+    }
+
     /// `jti`, the token's unique id (the original's `get_jti()`).
     #[must_use]
     pub fn jti(&self) -> Option<&str> {
@@ -252,6 +304,46 @@ impl fmt::Debug for Claims {
 impl Serialize for Claims {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.as_map().serialize(serializer)
+    }
+}
+
+/// serde_json's message without the ` at line 1 column 42` it appends: the position in a
+/// one-line payload tells the client nothing the path does not.
+fn without_position(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    match message.rfind(" at line ") {
+        Some(end) if err.line() > 0 => message[..end].to_owned(),
+        _ => message,
+    }
+}
+
+/// What a verified token can be read as, for extractors generic over the claims type: the
+/// token itself, its [`Claims`], or any type that deserializes from the claims (through
+/// [`Claims::deserialize`]).
+pub trait FromVerifiedToken: Sized {
+    /// Reads `token` as `Self`.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::ClaimsMismatch`] (422) when the claims do not fit.
+    fn from_verified_token(token: VerifiedToken) -> Result<Self, AuthJwtError>;
+}
+
+impl FromVerifiedToken for VerifiedToken {
+    fn from_verified_token(token: VerifiedToken) -> Result<Self, AuthJwtError> {
+        Ok(token)
+    }
+}
+
+impl FromVerifiedToken for Claims {
+    fn from_verified_token(token: VerifiedToken) -> Result<Self, AuthJwtError> {
+        Ok(token.into_claims())
+    }
+}
+
+impl<T: DeserializeOwned> FromVerifiedToken for T {
+    fn from_verified_token(token: VerifiedToken) -> Result<Self, AuthJwtError> {
+        token.claims().deserialize()
     }
 }
 

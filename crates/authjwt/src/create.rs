@@ -163,6 +163,9 @@ pub struct TokenBuilder<'a, K: TokenKind> {
     expires: ExpiresTime,
     audience: Option<Audience>,
     user_claims: JsonObject,
+    /// Set when [`claims`](Self::claims) was given something that is not an object; reported by
+    /// `encode`, as setters cannot fail.
+    invalid_claims: Option<String>,
     kind: PhantomData<K>,
 }
 
@@ -221,6 +224,7 @@ impl<'a, K: TokenKind> TokenBuilder<'a, K> {
             expires: ExpiresTime::Default,
             audience: None,
             user_claims: Map::new(),
+            invalid_claims: None,
             kind: PhantomData,
         }
     }
@@ -261,9 +265,46 @@ impl<'a, K: TokenKind> TokenBuilder<'a, K> {
         self
     }
 
-    /// Adds user claims (the original's `user_claims`).
-    pub fn claims(mut self, claims: JsonObject) -> Self {
-        self.user_claims.extend(claims);
+    /// Adds user claims (the original's `user_claims`): a [`JsonObject`], or any value that
+    /// serializes to a JSON object, such as your own claims struct.
+    ///
+    /// ```
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    /// struct Roles {
+    ///     role: String,
+    ///     tenant: u32,
+    /// }
+    ///
+    /// let config = authjwt::AuthJwtConfig::builder()
+    ///     .secret_key("a-random-secret-of-at-least-32-bytes")
+    ///     .build()?;
+    /// let roles = Roles { role: "admin".into(), tenant: 7 };
+    /// let token = config.access_token("alice").claims(&roles).encode()?;
+    /// assert_eq!(config.decode(&token)?.claims().deserialize::<Roles>()?, roles);
+    ///
+    /// // Reserved claims stay refused, whatever type carries them.
+    /// #[derive(Serialize)]
+    /// struct Sneaky { r#type: &'static str }
+    /// let err = config.access_token("alice").claims(Sneaky { r#type: "refresh" }).encode();
+    /// assert_eq!(err, Err(authjwt::CreateTokenError::ReservedClaim("type".into())));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// A value that is not an object (or fails to serialize) makes [`encode`](Self::encode)
+    /// fail with [`CreateTokenError::InvalidClaims`].
+    pub fn claims(mut self, claims: impl Serialize) -> Self {
+        match serde_json::to_value(claims) {
+            Ok(Value::Object(claims)) => self.user_claims.extend(claims),
+            Ok(other) => {
+                self.invalid_claims = Some(format!(
+                    "user claims must serialize to a JSON object, not {}",
+                    json_kind(&other)
+                ));
+            }
+            Err(err) => self.invalid_claims = Some(err.to_string()),
+        }
         self
     }
 
@@ -328,6 +369,9 @@ impl<'a, K: TokenKind> TokenBuilder<'a, K> {
     }
 
     fn payload_json(&self) -> Result<String, CreateTokenError> {
+        if let Some(reason) = &self.invalid_claims {
+            return Err(CreateTokenError::InvalidClaims(reason.clone()));
+        }
         if let Some(reserved) = self
             .user_claims
             .keys()
@@ -375,6 +419,17 @@ impl<'a, K: TokenKind> TokenBuilder<'a, K> {
         #[allow(clippy::expect_used)]
         let json = serde_json::to_string(&payload).expect("claims serialize to JSON");
         Ok(json)
+    }
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 

@@ -51,8 +51,10 @@ pub enum AuthJwtError {
 }
 
 impl AuthJwtError {
-    /// The HTTP status code, or `1008` (WebSocket policy violation) for
-    /// [`MissingToken::WebSocket`].
+    /// The original's `status_code`: the HTTP status, except `1008` (WebSocket policy
+    /// violation) for [`MissingToken::WebSocket`], as fastapi-jwt-auth reports it in its JSON.
+    /// For a response use [`http_status`](Self::http_status); to close a WebSocket,
+    /// [`websocket_close_code`](Self::websocket_close_code).
     #[must_use]
     pub fn status_code(&self) -> u16 {
         match self {
@@ -64,6 +66,59 @@ impl AuthJwtError {
             Self::MissingToken(MissingToken::WebSocket { .. }) => 1008,
             Self::MissingToken(_) => 401,
             Self::RevocationUnavailable => 503,
+        }
+    }
+
+    /// The HTTP status of the original's answer: [`status_code`](Self::status_code) with the
+    /// WebSocket-only 1008 as its HTTP twin, 401.
+    ///
+    /// ```
+    /// use authjwt::{AuthJwtError, MissingToken};
+    ///
+    /// let err = AuthJwtError::MissingToken(MissingToken::WebSocket { refresh: false });
+    /// assert_eq!((err.status_code(), err.http_status(), err.websocket_close_code()), (1008, 401, 1008));
+    /// ```
+    #[must_use]
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::MissingToken(MissingToken::WebSocket { .. }) => 401,
+            _ => self.status_code(),
+        }
+    }
+
+    /// The code to close a WebSocket with (RFC 6455 §7.4.1): 1008 (policy violation) for
+    /// every authentication failure, 1013 (try again later) when the revocation store could
+    /// not answer.
+    #[must_use]
+    pub fn websocket_close_code(&self) -> u16 {
+        match self {
+            Self::RevocationUnavailable => 1013,
+            _ => 1008,
+        }
+    }
+
+    /// The stable, machine-readable code of this failure.
+    ///
+    /// ```
+    /// use authjwt::{AuthJwtError, DecodeError, ErrorCode};
+    ///
+    /// let err = AuthJwtError::Decode(DecodeError::ExpiredSignature);
+    /// assert_eq!(err.code(), ErrorCode::TokenExpired);
+    /// assert_eq!(err.code().as_str(), "token_expired");
+    /// ```
+    #[must_use]
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::InvalidHeader(inner) => inner.code(),
+            Self::Decode(inner) => inner.code(),
+            Self::Csrf(CsrfError::Missing) => ErrorCode::CsrfMissing,
+            Self::Csrf(CsrfError::Mismatch) => ErrorCode::CsrfMismatch,
+            Self::MissingToken(_) => ErrorCode::TokenMissing,
+            Self::RevokedToken => ErrorCode::TokenRevoked,
+            Self::AccessTokenRequired => ErrorCode::AccessTokenRequired,
+            Self::RefreshTokenRequired => ErrorCode::RefreshTokenRequired,
+            Self::FreshTokenRequired => ErrorCode::FreshTokenRequired,
+            Self::RevocationUnavailable => ErrorCode::RevocationUnavailable,
         }
     }
 
@@ -132,6 +187,120 @@ impl From<MissingToken> for AuthJwtError {
     }
 }
 
+/// A failure's stable, machine-readable code: what [`AuthJwtError::code`],
+/// [`CreateTokenError::code`] and [`RevokeError::code`](crate::RevokeError::code) return.
+///
+/// Unlike the error enums it is exhaustive on purpose, so an application can map every code
+/// without a catch-all arm and the compiler tells it when a release adds one. The
+/// [`as_str`](Self::as_str) spellings never change.
+///
+/// ```
+/// use authjwt::ErrorCode;
+///
+/// fn public_message(code: ErrorCode) -> &'static str {
+///     match code {
+///         ErrorCode::TokenExpired => "Your session has expired",
+///         ErrorCode::TokenMissing => "Please log in",
+///         ErrorCode::RevocationUnavailable | ErrorCode::TokenCreationFailed
+///         | ErrorCode::RevocationRefused => "Try again later",
+///         ErrorCode::InvalidAuthorizationHeader | ErrorCode::MalformedToken
+///         | ErrorCode::TokenTooLarge | ErrorCode::InvalidCookieValue
+///         | ErrorCode::AlgorithmNotAllowed | ErrorCode::InvalidSignature
+///         | ErrorCode::InvalidClaim | ErrorCode::MissingClaim | ErrorCode::TokenNotYetValid
+///         | ErrorCode::InvalidIssuer | ErrorCode::InvalidAudience | ErrorCode::CsrfMissing
+///         | ErrorCode::CsrfMismatch | ErrorCode::TokenRevoked
+///         | ErrorCode::AccessTokenRequired | ErrorCode::RefreshTokenRequired
+///         | ErrorCode::FreshTokenRequired => "Not allowed",
+///     }
+/// }
+/// assert_eq!(public_message(ErrorCode::TokenExpired), "Your session has expired");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// `invalid_authorization_header`: the token header is not `<type> <token>`, or is repeated.
+    InvalidAuthorizationHeader,
+    /// `malformed_token`: not a compact JWS: segments, base64url, JSON or header parameters.
+    MalformedToken,
+    /// `token_too_large`: longer than `max_token_size`.
+    TokenTooLarge,
+    /// `invalid_cookie_value`: a value unfit for a cookie was given to a cookie helper.
+    InvalidCookieValue,
+    /// `algorithm_not_allowed`: the token's `alg` is not an allowed, configured algorithm.
+    AlgorithmNotAllowed,
+    /// `invalid_signature`.
+    InvalidSignature,
+    /// `invalid_claim`: a claim of the wrong type, or claims that do not fit the
+    /// application's claims type.
+    InvalidClaim,
+    /// `missing_claim`: a claim that is required here is absent.
+    MissingClaim,
+    /// `token_not_yet_valid`: `nbf` is in the future.
+    TokenNotYetValid,
+    /// `token_expired`: `exp` has passed.
+    TokenExpired,
+    /// `invalid_issuer`.
+    InvalidIssuer,
+    /// `invalid_audience`.
+    InvalidAudience,
+    /// `csrf_missing`: the double-submit value was not sent.
+    CsrfMissing,
+    /// `csrf_mismatch`: the double-submit value is wrong.
+    CsrfMismatch,
+    /// `token_missing`: no token where one is required.
+    TokenMissing,
+    /// `token_revoked`.
+    TokenRevoked,
+    /// `access_token_required`: another kind of token where an access token is required.
+    AccessTokenRequired,
+    /// `refresh_token_required`: another kind of token where a refresh token is required.
+    RefreshTokenRequired,
+    /// `fresh_token_required`.
+    FreshTokenRequired,
+    /// `revocation_unavailable`: the revocation store could not answer.
+    RevocationUnavailable,
+    /// `revocation_refused`: the configuration would never check the token revoked.
+    RevocationRefused,
+    /// `token_creation_failed`: the application could not create a token.
+    TokenCreationFailed,
+}
+
+impl ErrorCode {
+    /// The code as written in responses and logs: lower-case words joined by `_`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidAuthorizationHeader => "invalid_authorization_header",
+            Self::MalformedToken => "malformed_token",
+            Self::TokenTooLarge => "token_too_large",
+            Self::InvalidCookieValue => "invalid_cookie_value",
+            Self::AlgorithmNotAllowed => "algorithm_not_allowed",
+            Self::InvalidSignature => "invalid_signature",
+            Self::InvalidClaim => "invalid_claim",
+            Self::MissingClaim => "missing_claim",
+            Self::TokenNotYetValid => "token_not_yet_valid",
+            Self::TokenExpired => "token_expired",
+            Self::InvalidIssuer => "invalid_issuer",
+            Self::InvalidAudience => "invalid_audience",
+            Self::CsrfMissing => "csrf_missing",
+            Self::CsrfMismatch => "csrf_mismatch",
+            Self::TokenMissing => "token_missing",
+            Self::TokenRevoked => "token_revoked",
+            Self::AccessTokenRequired => "access_token_required",
+            Self::RefreshTokenRequired => "refresh_token_required",
+            Self::FreshTokenRequired => "fresh_token_required",
+            Self::RevocationUnavailable => "revocation_unavailable",
+            Self::RevocationRefused => "revocation_refused",
+            Self::TokenCreationFailed => "token_creation_failed",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Why a header value or a token's structure was refused (`InvalidHeaderError`, 422).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -168,6 +337,23 @@ pub enum InvalidHeader {
     /// given to a cookie helper would change the cookie's attributes or make the browser drop
     /// it.
     InvalidCookieValue,
+}
+
+impl InvalidHeader {
+    fn code(&self) -> ErrorCode {
+        match self {
+            Self::BadHeaderValue { .. } => ErrorCode::InvalidAuthorizationHeader,
+            Self::TokenTooLarge { .. } => ErrorCode::TokenTooLarge,
+            Self::InvalidCookieValue => ErrorCode::InvalidCookieValue,
+            Self::NotEnoughSegments
+            | Self::InvalidHeaderPadding
+            | Self::InvalidHeaderString(_)
+            | Self::InvalidPayloadPadding
+            | Self::InvalidCryptoPadding
+            | Self::KidNotString
+            | Self::UnsupportedParameter(_) => ErrorCode::MalformedToken,
+        }
+    }
 }
 
 impl fmt::Display for InvalidHeader {
@@ -239,6 +425,39 @@ pub enum DecodeError {
     InvalidCsrfClaim,
     /// `Missing claim: csrf`: a CSRF value was submitted but the token carries none.
     MissingCsrfClaim,
+    /// `Claims do not fit the expected type at {path}: {detail}` (or without `at {path}` for
+    /// the object as a whole): the verified claims cannot be read as the application's claims
+    /// type.
+    ClaimsMismatch {
+        /// Where in the claims, as `field` or `field.inner[0]`; `.` for the object itself
+        /// (a missing field, say, which the detail names).
+        path: String,
+        /// What did not fit.
+        detail: String,
+    },
+}
+
+impl DecodeError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            Self::AlgorithmNotAllowed => ErrorCode::AlgorithmNotAllowed,
+            Self::InvalidSignature => ErrorCode::InvalidSignature,
+            Self::InvalidPayloadString(_) => ErrorCode::MalformedToken,
+            Self::ImmatureSignature => ErrorCode::TokenNotYetValid,
+            Self::ExpiredSignature => ErrorCode::TokenExpired,
+            Self::MissingClaim(_) | Self::MissingCsrfClaim => ErrorCode::MissingClaim,
+            Self::InvalidIssuer => ErrorCode::InvalidIssuer,
+            Self::InvalidAudience => ErrorCode::InvalidAudience,
+            Self::IatNotInteger
+            | Self::NbfNotInteger
+            | Self::ExpNotInteger
+            | Self::InvalidClaimFormat
+            | Self::InvalidSubject
+            | Self::InvalidJti
+            | Self::InvalidCsrfClaim
+            | Self::ClaimsMismatch { .. } => ErrorCode::InvalidClaim,
+        }
+    }
 }
 
 impl fmt::Display for DecodeError {
@@ -266,6 +485,12 @@ impl fmt::Display for DecodeError {
                 "CSRF claim (csrf) must be a string of at most {MAX_ID_CLAIM_LEN} bytes"
             ),
             Self::MissingCsrfClaim => f.write_str("Missing claim: csrf"),
+            Self::ClaimsMismatch { path, detail } if path == "." => {
+                write!(f, "Claims do not fit the expected type: {detail}")
+            }
+            Self::ClaimsMismatch { path, detail } => {
+                write!(f, "Claims do not fit the expected type at {path}: {detail}")
+            }
         }
     }
 }
@@ -338,6 +563,8 @@ pub enum CreateTokenError {
     /// A user claim tried to set a claim the library manages (`sub`, `iat`, `nbf`, `jti`,
     /// `exp`, `iss`, `aud`, `type`, `fresh`, `csrf`).
     ReservedClaim(String),
+    /// User claims given as a value that does not serialize to a JSON object.
+    InvalidClaims(String),
     /// An extra JOSE header the library refuses to write: `alg` (the signing algorithm
     /// decides it), a non-string `kid`, or one that verification would reject (`crit`, `b64`,
     /// `enc`, `zip`).
@@ -355,11 +582,21 @@ impl fmt::Display for CreateTokenError {
             Self::ReservedClaim(name) => {
                 write!(f, "user claims may not set the reserved claim `{name}`")
             }
+            Self::InvalidClaims(reason) => write!(f, "invalid user claims: {reason}"),
             Self::InvalidHeader(reason) => write!(f, "invalid JOSE header: {reason}"),
             Self::Crypto => {
                 f.write_str("the random number generator or the signing primitive failed")
             }
         }
+    }
+}
+
+impl CreateTokenError {
+    /// [`ErrorCode::TokenCreationFailed`], whatever the cause: a response never tells the
+    /// client more than that.
+    #[must_use]
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::TokenCreationFailed
     }
 }
 

@@ -66,7 +66,7 @@ pub mod revocation;
 pub mod verify;
 
 pub use crate::algorithm::Algorithm;
-pub use crate::claims::{Claims, Header, JsonObject, Subject, VerifiedToken};
+pub use crate::claims::{Claims, FromVerifiedToken, Header, JsonObject, Subject, VerifiedToken};
 pub use crate::clock::{Clock, FixedClock, SystemClock};
 pub use crate::config::{
     AuthJwtConfig, AuthJwtConfigBuilder, ConfigError, HttpMethod, SameSite, Settings,
@@ -74,7 +74,7 @@ pub use crate::config::{
 };
 pub use crate::create::{Access, Audience, ExpiresTime, Refresh, TokenBuilder};
 pub use crate::error::{
-    AuthJwtError, CreateTokenError, CsrfError, DecodeError, InvalidHeader, MissingToken,
+    AuthJwtError, CreateTokenError, CsrfError, DecodeError, ErrorCode, InvalidHeader, MissingToken,
 };
 pub use crate::revocation::{RevocationError, RevocationStore, RevokeError};
 pub use crate::verify::Requirement;

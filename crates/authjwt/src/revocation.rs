@@ -19,7 +19,7 @@ use std::task::{Context, Poll};
 use crate::claims::Claims;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{AuthJwtConfig, TokenType};
-use crate::error::{AuthJwtError, DecodeError};
+use crate::error::{AuthJwtError, DecodeError, ErrorCode};
 
 /// Why a revocation store could not answer.
 #[derive(Debug)]
@@ -110,6 +110,20 @@ impl fmt::Display for RevokeError {
                  the denylist never checks it",
             ),
             Self::Store(err) => write!(f, "the revocation was not recorded: {err}"),
+        }
+    }
+}
+
+impl RevokeError {
+    /// The failure's machine-readable code: the token's own for [`Token`](Self::Token),
+    /// [`ErrorCode::RevocationRefused`] for a refusal, [`ErrorCode::RevocationUnavailable`] for
+    /// a store failure.
+    #[must_use]
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Token(err) => err.code(),
+            Self::DenylistDisabled | Self::TypeNotChecked(_) => ErrorCode::RevocationRefused,
+            Self::Store(_) => ErrorCode::RevocationUnavailable,
         }
     }
 }

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use authjwt_axum::authjwt::{Clock, FixedClock};
+use authjwt_axum::authjwt::{Clock, FixedClock, VerifiedToken};
 use authjwt_axum::{
     AuthCookies, AuthJwt, AuthJwtConfig, AuthJwtConfigBuilder, AuthJwtError, AuthJwtRejection,
     TokenLocation, WebSocketAuth,
@@ -137,6 +137,8 @@ pub(crate) struct Answer {
     pub(crate) cookies: Vec<SetCookie>,
     /// The response extensions' `AuthJwtError`, if the failure put one there.
     pub(crate) error: Option<AuthJwtError>,
+    /// The `WWW-Authenticate` header.
+    pub(crate) www_authenticate: Option<String>,
 }
 
 impl Answer {
@@ -195,6 +197,10 @@ pub(crate) async fn read(response: Response) -> Answer {
         .map(|value| SetCookie::parse(value.to_str().expect("ASCII Set-Cookie")))
         .collect();
     let error = response.extensions().get::<AuthJwtError>().cloned();
+    let www_authenticate = response
+        .headers()
+        .get("www-authenticate")
+        .map(|value| value.to_str().expect("ASCII challenge").to_owned());
     let bytes = response
         .into_body()
         .collect()
@@ -213,6 +219,7 @@ pub(crate) async fn read(response: Response) -> Answer {
         body,
         cookies,
         error,
+        www_authenticate,
     }
 }
 
@@ -898,13 +905,13 @@ impl WsGuard {
         self,
         auth: &mut AuthJwt,
         source: WebSocketAuth<'_>,
-    ) -> Result<(), AuthJwtError> {
+    ) -> Result<Option<VerifiedToken>, AuthJwtError> {
         let websocket = auth.websocket(source);
         match self {
-            Self::Required => websocket.jwt_required().await,
+            Self::Required => websocket.jwt_required().await.map(Some),
             Self::Optional => websocket.jwt_optional().await,
-            Self::Refresh => websocket.jwt_refresh_token_required().await,
-            Self::Fresh => websocket.fresh_jwt_required().await,
+            Self::Refresh => websocket.jwt_refresh_token_required().await.map(Some),
+            Self::Fresh => websocket.fresh_jwt_required().await.map(Some),
         }
     }
 }
@@ -915,7 +922,7 @@ async fn ws_check(
     route: &str,
     query: &HashMap<String, String>,
     auth: &mut AuthJwt,
-) -> Option<(WsGuard, Result<(), AuthJwtError>)> {
+) -> Option<(WsGuard, Result<Option<VerifiedToken>, AuthJwtError>)> {
     let (guard, cookies) = WsGuard::of(route)?;
     let outcome = if cookies {
         let csrf_token = query.get("csrf_token")?;
@@ -930,8 +937,8 @@ async fn ws_check(
 }
 
 /// `test_websocket.py`'s routes: one text frame, then close. Success says
-/// "Successfully Login!", or "hello world" / "hello anonym" for optional routes (read with
-/// the no-argument `get_raw_jwt()`, which token mode populates here); failure sends the
+/// "Successfully Login!", or "hello world" / "hello anonym" for optional routes (from the
+/// token `jwt_optional` returns); failure sends the
 /// error's message. A missing query parameter refuses the handshake, as `Query(...)` does.
 async fn ws_original(
     upgrade: WebSocketUpgrade,
@@ -944,9 +951,9 @@ async fn ws_original(
     };
     let text = match (outcome, guard) {
         (Err(err), _) => err.message(),
-        (Ok(()), WsGuard::Optional) if auth.get_raw_jwt().is_some() => "hello world".to_owned(),
-        (Ok(()), WsGuard::Optional) => "hello anonym".to_owned(),
-        (Ok(()), _) => "Successfully Login!".to_owned(),
+        (Ok(Some(_)), WsGuard::Optional) => "hello world".to_owned(),
+        (Ok(None), WsGuard::Optional) => "hello anonym".to_owned(),
+        (Ok(_), _) => "Successfully Login!".to_owned(),
     };
     reply(upgrade, text)
 }
@@ -964,7 +971,7 @@ async fn ws_details(
     };
     let frame = match outcome {
         Err(err) => json!({ "status": err.status_code(), "detail": err.message() }),
-        Ok(()) => getters(&auth),
+        Ok(_) => getters(&auth),
     };
     reply(upgrade, frame.to_string())
 }
