@@ -3,9 +3,11 @@
 //! sent the same requests and compared.
 //!
 //! [`app`] builds the router for a configuration; [`startup`] reads the configuration and the
-//! revocation store from the environment, as the binary does.
+//! revocation store from the environment, as the binary does; [`serve`](mod@serve) serves
+//! the router within [`ServerLimits`](serve::ServerLimits).
 
 mod routes;
+pub mod serve;
 pub mod startup;
 mod websocket;
 

@@ -3,6 +3,7 @@
 
 use std::process::ExitCode;
 
+use authjwt_demo::serve::serve;
 use authjwt_demo::{app, startup};
 use tokio::net::TcpListener;
 use tracing::Level;
@@ -33,16 +34,14 @@ async fn main() -> ExitCode {
         }
     };
     tracing::info!("listening on http://{}", startup.addr);
-    let served = axum::serve(listener, app(startup.config))
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
-    match served {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("authjwt-demo: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    serve(
+        listener,
+        app(startup.config),
+        startup.limits,
+        shutdown_signal(),
+    )
+    .await;
+    ExitCode::SUCCESS
 }
 
 /// `RUST_LOG` as one level (`error`, `warn`, `info`, `debug`, `trace`); `info` by default.

@@ -1,13 +1,27 @@
-//! The demo's start-up: configuration from `AUTHJWT_*` variables, `DEMO_ADDR` and
-//! `DEMO_DENYLIST`.
+//! The demo's start-up: the library's configuration from `AUTHJWT_*` variables, and the
+//! demo's own variables:
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `DEMO_ADDR` | `127.0.0.1:8000` | where to listen |
+//! | `DEMO_DENYLIST` | `memory` | `memory`, or a `redis://` URL |
+//! | `DEMO_HEADER_READ_TIMEOUT` | `10` | seconds a client has to send a request's head, and a kept-alive connection to start its next request |
+//! | `DEMO_IDLE_TIMEOUT` | `60` | seconds a connection may go without receiving or sending a byte (a stalled request body, an unread response, a silent WebSocket) |
+//! | `DEMO_MAX_CONNECTIONS` | `1024` | connections served at once; beyond it new ones wait to be accepted |
+//!
+//! The limits are whole numbers from 1 to 4294967295. An invalid value is a
+//! [`StartupError`].
 
 use std::ffi::OsString;
 use std::fmt;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use authjwt::revocation::MemoryStore;
 use authjwt::{AuthJwtConfig, ConfigError};
 use authjwt_redis::RedisStore;
+
+use crate::serve::ServerLimits;
 
 /// What the server starts with.
 #[derive(Debug)]
@@ -18,6 +32,9 @@ pub struct Startup {
     pub addr: SocketAddr,
     /// Whether the HMAC secret was generated because no key was configured.
     pub generated_secret: bool,
+    /// The server's limits (`DEMO_HEADER_READ_TIMEOUT`, `DEMO_IDLE_TIMEOUT`,
+    /// `DEMO_MAX_CONNECTIONS`).
+    pub limits: ServerLimits,
 }
 
 /// Why the server cannot start. Each names the variable at fault.
@@ -30,6 +47,13 @@ pub enum StartupError {
     Addr(String),
     /// `DEMO_DENYLIST` is neither `memory` nor a reachable `redis://` URL.
     Denylist(String),
+    /// A server limit (`variable`) is not a whole number from 1 to 4294967295.
+    Limit {
+        /// The variable at fault.
+        variable: &'static str,
+        /// Its value.
+        value: String,
+    },
 }
 
 impl fmt::Display for StartupError {
@@ -41,6 +65,11 @@ impl fmt::Display for StartupError {
                 "DEMO_ADDR: `{value}` is not an address like 127.0.0.1:8000"
             ),
             Self::Denylist(reason) => write!(f, "DEMO_DENYLIST: {reason}"),
+            Self::Limit { variable, value } => write!(
+                f,
+                "{variable}: `{value}` is not a whole number from 1 to {}",
+                u32::MAX
+            ),
         }
     }
 }
@@ -78,6 +107,17 @@ pub async fn from_env(vars: Vec<(OsString, OsString)>) -> Result<Startup, Startu
     let addr = addr_text
         .parse()
         .map_err(|_| StartupError::Addr(addr_text.clone()))?;
+    let limit = |variable| positive_number(variable, var(variable));
+    let limits = ServerLimits {
+        header_read_timeout: limit("DEMO_HEADER_READ_TIMEOUT")?
+            .map_or(ServerLimits::DEFAULT_HEADER_READ_TIMEOUT, seconds),
+        idle_timeout: limit("DEMO_IDLE_TIMEOUT")?
+            .map_or(ServerLimits::DEFAULT_IDLE_TIMEOUT, seconds),
+        max_connections: limit("DEMO_MAX_CONNECTIONS")?
+            .map_or(ServerLimits::DEFAULT_MAX_CONNECTIONS, |count| {
+                usize::try_from(count).unwrap_or(usize::MAX)
+            }),
+    };
 
     let mut builder = AuthJwtConfig::builder().denylist_enabled(true);
     let generated_secret = KEY_VARIABLES.iter().all(|name| var(name).is_none());
@@ -101,9 +141,30 @@ pub async fn from_env(vars: Vec<(OsString, OsString)>) -> Result<Startup, Startu
             )));
         }
     };
+    let config = builder.build()?;
+
     Ok(Startup {
-        config: builder.build()?,
+        config,
         addr,
         generated_secret,
+        limits,
     })
+}
+
+/// A server limit's value, when set: a whole number from 1 to `u32::MAX`.
+fn positive_number(
+    variable: &'static str,
+    value: Option<String>,
+) -> Result<Option<u32>, StartupError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    match value.parse::<u32>() {
+        Ok(number) if number > 0 => Ok(Some(number)),
+        _ => Err(StartupError::Limit { variable, value }),
+    }
+}
+
+fn seconds(count: u32) -> Duration {
+    Duration::from_secs(count.into())
 }

@@ -1,8 +1,10 @@
 //! The demo contract, route by route, and the demo's start-up from the environment.
 
 use std::ffi::OsString;
+use std::time::Duration;
 
-use authjwt_demo::startup::{self, StartupError};
+use authjwt_demo::serve::ServerLimits;
+use authjwt_demo::startup::{self, Startup, StartupError};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -19,11 +21,16 @@ fn vars(pairs: &[(&str, &str)]) -> Vec<(OsString, OsString)> {
         .collect()
 }
 
-async fn demo(pairs: &[(&str, &str)]) -> Router {
+/// The start-up from `pairs` and [`SECRET`].
+async fn started(pairs: &[(&str, &str)]) -> Startup {
     let mut all = vec![("AUTHJWT_SECRET_KEY", SECRET)];
     all.extend_from_slice(pairs);
-    let started = startup::from_env(vars(&all)).await.unwrap();
-    authjwt_demo::app(started.config)
+    startup::from_env(vars(&all)).await.unwrap()
+}
+
+/// The demo as the binary starts it from `pairs`.
+async fn demo(pairs: &[(&str, &str)]) -> Router {
+    authjwt_demo::app(started(pairs).await.config)
 }
 
 struct Answer {
@@ -395,6 +402,14 @@ async fn startup_defaults_and_a_generated_secret_when_nothing_is_configured() {
     assert!(started.generated_secret);
     assert_eq!(started.addr.to_string(), "127.0.0.1:8000");
     assert!(started.config.settings().denylist_enabled);
+    assert_eq!(
+        started.limits,
+        ServerLimits {
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 1024,
+        }
+    );
 
     let started = startup::from_env(vars(&[
         ("AUTHJWT_SECRET_KEY", SECRET),
@@ -406,6 +421,26 @@ async fn startup_defaults_and_a_generated_secret_when_nothing_is_configured() {
     assert!(!started.generated_secret);
     assert!(!started.config.settings().denylist_enabled);
     assert_eq!(started.addr.to_string(), "127.0.0.1:9123");
+}
+
+#[tokio::test]
+async fn startup_reads_the_server_limits() {
+    let limits = started(&[
+        ("DEMO_HEADER_READ_TIMEOUT", "5"),
+        ("DEMO_IDLE_TIMEOUT", "30"),
+        ("DEMO_MAX_CONNECTIONS", "64"),
+    ])
+    .await
+    .limits;
+    assert_eq!(
+        limits,
+        ServerLimits {
+            header_read_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(30),
+            max_connections: 64,
+        }
+    );
+    assert_eq!(started(&[]).await.limits, ServerLimits::default());
 }
 
 #[tokio::test]
@@ -432,6 +467,18 @@ async fn startup_errors_name_the_variable_at_fault() {
         (
             vec![("AUTHJWT_NOPE", "1")],
             "invalid configuration: AUTHJWT_NOPE: unknown setting",
+        ),
+        (
+            vec![("DEMO_HEADER_READ_TIMEOUT", "0")],
+            "DEMO_HEADER_READ_TIMEOUT: `0` is not a whole number from 1 to 4294967295",
+        ),
+        (
+            vec![("DEMO_IDLE_TIMEOUT", "1.5")],
+            "DEMO_IDLE_TIMEOUT: `1.5` is not a whole number from 1 to 4294967295",
+        ),
+        (
+            vec![("DEMO_MAX_CONNECTIONS", "4294967296")],
+            "DEMO_MAX_CONNECTIONS: `4294967296` is not a whole number from 1 to 4294967295",
         ),
     ] {
         let err: StartupError = startup::from_env(vars(&pairs)).await.unwrap_err();
