@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use authjwt_demo::serve::serve;
-use authjwt_demo::{app, startup};
+use authjwt_demo::{app_with_options, startup};
 use tokio::net::TcpListener;
 use tracing::Level;
 
@@ -18,10 +18,8 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if startup.generated_secret {
-        tracing::warn!(
-            "no AUTHJWT_SECRET_KEY or key pair set: signing with a random secret, so tokens last until restart"
-        );
+    for warning in &startup.warnings {
+        tracing::warn!("{warning}");
     }
     let listener = match TcpListener::bind(startup.addr).await {
         Ok(listener) => listener,
@@ -34,13 +32,8 @@ async fn main() -> ExitCode {
         }
     };
     tracing::info!("listening on http://{}", startup.addr);
-    serve(
-        listener,
-        app(startup.config),
-        startup.limits,
-        shutdown_signal(),
-    )
-    .await;
+    let router = app_with_options(startup.config, startup.options);
+    serve(listener, router, startup.limits, shutdown_signal()).await;
     ExitCode::SUCCESS
 }
 

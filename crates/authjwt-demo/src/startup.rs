@@ -5,6 +5,7 @@
 //! |---|---|---|
 //! | `DEMO_ADDR` | `127.0.0.1:8000` | where to listen |
 //! | `DEMO_DENYLIST` | `memory` | `memory`, or a `redis://` URL |
+//! | `DEMO_TEST_ROUTES` | `false` | `true` adds the minting routes `/token` and `/cookies/*`, which hand out tokens and cookies without credentials (a warning says so when the address is not a loopback one) |
 //! | `DEMO_HEADER_READ_TIMEOUT` | `10` | seconds a client has to send a request's head, and a kept-alive connection to start its next request |
 //! | `DEMO_IDLE_TIMEOUT` | `60` | seconds a connection may go without receiving or sending a byte (a stalled request body, an unread response, a silent WebSocket) |
 //! | `DEMO_MAX_CONNECTIONS` | `1024` | connections served at once; beyond it new ones wait to be accepted |
@@ -21,6 +22,7 @@ use authjwt::revocation::MemoryStore;
 use authjwt::{AuthJwtConfig, ConfigError};
 use authjwt_redis::RedisStore;
 
+use crate::DemoOptions;
 use crate::serve::ServerLimits;
 
 /// What the server starts with.
@@ -32,9 +34,14 @@ pub struct Startup {
     pub addr: SocketAddr,
     /// Whether the HMAC secret was generated because no key was configured.
     pub generated_secret: bool,
+    /// The router's options (`DEMO_TEST_ROUTES`).
+    pub options: DemoOptions,
     /// The server's limits (`DEMO_HEADER_READ_TIMEOUT`, `DEMO_IDLE_TIMEOUT`,
     /// `DEMO_MAX_CONNECTIONS`).
     pub limits: ServerLimits,
+    /// What the operator must know about this configuration, one sentence each; the binary
+    /// logs each as a warning.
+    pub warnings: Vec<String>,
 }
 
 /// Why the server cannot start. Each names the variable at fault.
@@ -47,6 +54,8 @@ pub enum StartupError {
     Addr(String),
     /// `DEMO_DENYLIST` is neither `memory` nor a reachable `redis://` URL.
     Denylist(String),
+    /// `DEMO_TEST_ROUTES` is neither `true` nor `false`.
+    TestRoutes(String),
     /// A server limit (`variable`) is not a whole number from 1 to 4294967295.
     Limit {
         /// The variable at fault.
@@ -65,6 +74,10 @@ impl fmt::Display for StartupError {
                 "DEMO_ADDR: `{value}` is not an address like 127.0.0.1:8000"
             ),
             Self::Denylist(reason) => write!(f, "DEMO_DENYLIST: {reason}"),
+            Self::TestRoutes(value) => write!(
+                f,
+                "DEMO_TEST_ROUTES: `{value}` is neither `true` nor `false`"
+            ),
             Self::Limit { variable, value } => write!(
                 f,
                 "{variable}: `{value}` is not a whole number from 1 to {}",
@@ -90,6 +103,8 @@ const KEY_VARIABLES: [&str; 5] = [
     "AUTHJWT_PUBLIC_KEY_FILE",
 ];
 
+const GENERATED_SECRET_WARNING: &str = "no AUTHJWT_SECRET_KEY or key pair set: signing with a random secret, so tokens last until restart";
+
 /// Reads the configuration from `vars` (the process environment in the binary). The
 /// denylist is on unless `AUTHJWT_DENYLIST_ENABLED` says otherwise; with no key at all, a
 /// random secret is generated so the server starts anyway.
@@ -104,9 +119,16 @@ pub async fn from_env(vars: Vec<(OsString, OsString)>) -> Result<Startup, Startu
             .map(|(_, value)| value.to_string_lossy().into_owned())
     };
     let addr_text = var("DEMO_ADDR").unwrap_or_else(|| "127.0.0.1:8000".to_owned());
-    let addr = addr_text
+    let addr: SocketAddr = addr_text
         .parse()
         .map_err(|_| StartupError::Addr(addr_text.clone()))?;
+    let options = DemoOptions {
+        test_routes: match var("DEMO_TEST_ROUTES").as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => return Err(StartupError::TestRoutes(other.to_owned())),
+        },
+    };
     let limit = |variable| positive_number(variable, var(variable));
     let limits = ServerLimits {
         header_read_timeout: limit("DEMO_HEADER_READ_TIMEOUT")?
@@ -119,10 +141,12 @@ pub async fn from_env(vars: Vec<(OsString, OsString)>) -> Result<Startup, Startu
             }),
     };
 
+    let mut warnings = Vec::new();
     let mut builder = AuthJwtConfig::builder().denylist_enabled(true);
     let generated_secret = KEY_VARIABLES.iter().all(|name| var(name).is_none());
     if generated_secret {
         builder = builder.secret_key(authjwt::config::random_secret()?);
+        warnings.push(GENERATED_SECRET_WARNING.to_owned());
     }
     builder = builder.apply_env(vars.iter().map(|(key, value)| (key, value)))?;
 
@@ -143,11 +167,20 @@ pub async fn from_env(vars: Vec<(OsString, OsString)>) -> Result<Startup, Startu
     };
     let config = builder.build()?;
 
+    if options.test_routes && !addr.ip().is_loopback() {
+        warnings.push(format!(
+            "DEMO_TEST_ROUTES=true on {addr}, which is not a loopback address: anyone who can \
+             reach the server can mint tokens and cookies without credentials at /token and \
+             /cookies"
+        ));
+    }
     Ok(Startup {
         config,
         addr,
         generated_secret,
+        options,
         limits,
+        warnings,
     })
 }
 

@@ -3,6 +3,7 @@
 use std::ffi::OsString;
 use std::time::Duration;
 
+use authjwt_demo::DemoOptions;
 use authjwt_demo::serve::ServerLimits;
 use authjwt_demo::startup::{self, Startup, StartupError};
 use axum::Router;
@@ -28,14 +29,20 @@ async fn started(pairs: &[(&str, &str)]) -> Startup {
     startup::from_env(vars(&all)).await.unwrap()
 }
 
-/// The demo as the binary starts it from `pairs`.
+/// The demo as the binary starts it from `pairs`, with the minting routes on (the contract's
+/// tests mint tokens and cookies at `/token` and `/cookies/*`).
 async fn demo(pairs: &[(&str, &str)]) -> Router {
-    authjwt_demo::app(started(pairs).await.config)
+    let mut all = vec![("DEMO_TEST_ROUTES", "true")];
+    all.extend_from_slice(pairs);
+    let started = started(&all).await;
+    authjwt_demo::app_with_options(started.config, started.options)
 }
 
 struct Answer {
     status: StatusCode,
+    /// The body as JSON; `null` when it is not JSON.
     body: Value,
+    raw_body: Vec<u8>,
     cookies: Vec<String>,
 }
 
@@ -74,6 +81,7 @@ async fn send(
     Answer {
         status,
         body,
+        raw_body: bytes.to_vec(),
         cookies,
     }
 }
@@ -396,12 +404,84 @@ async fn cookie_endpoints_set_and_unset() {
     }
 }
 
+/// The minting routes, each method.
+const MINTING_ROUTES: [(&str, &str); 6] = [
+    ("POST", "/token"),
+    ("POST", "/cookies/access"),
+    ("DELETE", "/cookies/access"),
+    ("POST", "/cookies/refresh"),
+    ("DELETE", "/cookies/refresh"),
+    ("DELETE", "/cookies"),
+];
+
+#[tokio::test]
+async fn the_minting_routes_answer_404_unless_demo_test_routes_is_true() {
+    let body = json!({ "type": "access", "subject": "x", "token": "x" });
+    for pairs in [vec![], vec![("DEMO_TEST_ROUTES", "false")]] {
+        let started = started(&pairs).await;
+        assert_eq!(started.options, DemoOptions { test_routes: false });
+        let apps = [
+            authjwt_demo::app_with_options(started.config.clone(), started.options),
+            authjwt_demo::app(started.config),
+        ];
+        for app in apps {
+            for (method, path) in MINTING_ROUTES {
+                let answer = send(&app, method, path, &[], Some(body.clone())).await;
+                assert_eq!(
+                    (answer.status, answer.raw_body.as_slice()),
+                    (StatusCode::NOT_FOUND, &b""[..]),
+                    "{method} {path} {pairs:?}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_minting_routes_answer_with_demo_test_routes_true() {
+    let started = started(&[
+        ("DEMO_TEST_ROUTES", "true"),
+        ("AUTHJWT_TOKEN_LOCATION", "cookies"),
+    ])
+    .await;
+    assert_eq!(started.options, DemoOptions { test_routes: true });
+    let app = authjwt_demo::app_with_options(started.config, started.options);
+    let mut minted = Vec::new();
+    for kind in ["access", "refresh"] {
+        let answer = send(
+            &app,
+            "POST",
+            "/token",
+            &[],
+            Some(json!({ "type": kind, "subject": "t" })),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::OK);
+        minted.push(answer.body["token"].as_str().unwrap().to_owned());
+    }
+    for ((method, path), body) in MINTING_ROUTES[1..].iter().zip([
+        Some(json!({ "token": minted[0] })),
+        None,
+        Some(json!({ "token": minted[1] })),
+        None,
+        None,
+    ]) {
+        let answer = send(&app, method, path, &[], body).await;
+        assert_eq!(
+            (answer.status, answer.body),
+            (StatusCode::OK, json!({ "msg": "ok" })),
+            "{method} {path}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn startup_defaults_and_a_generated_secret_when_nothing_is_configured() {
     let started = startup::from_env(Vec::new()).await.unwrap();
     assert!(started.generated_secret);
     assert_eq!(started.addr.to_string(), "127.0.0.1:8000");
     assert!(started.config.settings().denylist_enabled);
+    assert_eq!(started.options, DemoOptions { test_routes: false });
     assert_eq!(
         started.limits,
         ServerLimits {
@@ -410,6 +490,7 @@ async fn startup_defaults_and_a_generated_secret_when_nothing_is_configured() {
             max_connections: 1024,
         }
     );
+    assert_eq!(started.warnings, [GENERATED_SECRET_WARNING]);
 
     let started = startup::from_env(vars(&[
         ("AUTHJWT_SECRET_KEY", SECRET),
@@ -421,6 +502,52 @@ async fn startup_defaults_and_a_generated_secret_when_nothing_is_configured() {
     assert!(!started.generated_secret);
     assert!(!started.config.settings().denylist_enabled);
     assert_eq!(started.addr.to_string(), "127.0.0.1:9123");
+    assert_eq!(started.warnings, Vec::<String>::new());
+}
+
+const GENERATED_SECRET_WARNING: &str = "no AUTHJWT_SECRET_KEY or key pair set: signing with a random secret, so tokens last until restart";
+
+fn beyond_loopback_warning(addr: &str) -> String {
+    format!(
+        "DEMO_TEST_ROUTES=true on {addr}, which is not a loopback address: anyone who can \
+         reach the server can mint tokens and cookies without credentials at /token and \
+         /cookies"
+    )
+}
+
+#[tokio::test]
+async fn startup_warns_when_the_minting_routes_listen_beyond_loopback() {
+    for addr in ["0.0.0.0:8000", "[::]:8000", "192.0.2.10:8000"] {
+        let started = started(&[("DEMO_TEST_ROUTES", "true"), ("DEMO_ADDR", addr)]).await;
+        assert_eq!(started.warnings, [beyond_loopback_warning(addr)]);
+    }
+    for (test_routes, addr) in [
+        ("true", "127.0.0.1:8000"),
+        ("true", "127.0.0.2:8000"),
+        ("true", "[::1]:8000"),
+        ("false", "0.0.0.0:8000"),
+    ] {
+        let started = started(&[("DEMO_TEST_ROUTES", test_routes), ("DEMO_ADDR", addr)]).await;
+        assert_eq!(
+            started.warnings,
+            Vec::<String>::new(),
+            "{test_routes} {addr}"
+        );
+    }
+
+    let started = startup::from_env(vars(&[
+        ("DEMO_TEST_ROUTES", "true"),
+        ("DEMO_ADDR", "0.0.0.0:8000"),
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(
+        started.warnings,
+        [
+            GENERATED_SECRET_WARNING.to_owned(),
+            beyond_loopback_warning("0.0.0.0:8000")
+        ]
+    );
 }
 
 #[tokio::test]
@@ -467,6 +594,14 @@ async fn startup_errors_name_the_variable_at_fault() {
         (
             vec![("AUTHJWT_NOPE", "1")],
             "invalid configuration: AUTHJWT_NOPE: unknown setting",
+        ),
+        (
+            vec![("DEMO_TEST_ROUTES", "yes")],
+            "DEMO_TEST_ROUTES: `yes` is neither `true` nor `false`",
+        ),
+        (
+            vec![("DEMO_TEST_ROUTES", "TRUE")],
+            "DEMO_TEST_ROUTES: `TRUE` is neither `true` nor `false`",
         ),
         (
             vec![("DEMO_HEADER_READ_TIMEOUT", "0")],
