@@ -4,7 +4,7 @@
 //! | variable | default | meaning |
 //! |---|---|---|
 //! | `DEMO_ADDR` | `127.0.0.1:8000` | where to listen |
-//! | `DEMO_DENYLIST` | `memory` | `memory`, or a `redis://` URL |
+//! | `DEMO_DENYLIST` | `memory` | `memory`, or a `redis://` URL (the scheme in any case); its password is never printed |
 //! | `DEMO_TEST_ROUTES` | `false` | `true` adds the minting routes `/token` and `/cookies/*`, which hand out tokens and cookies without credentials (a warning says so when the address is not a loopback one) |
 //! | `DEMO_HEADER_READ_TIMEOUT` | `10` | seconds a client has to send a request's head, and a kept-alive connection to start its next request |
 //! | `DEMO_IDLE_TIMEOUT` | `60` | seconds a connection may go without receiving or sending a byte (a stalled request body, an unread response, a silent WebSocket) |
@@ -13,6 +13,7 @@
 //! The limits are whole numbers from 1 to 4294967295. An invalid value is a
 //! [`StartupError`].
 
+use std::borrow::Cow;
 use std::ffi::OsString;
 use std::fmt;
 use std::net::SocketAddr;
@@ -20,7 +21,7 @@ use std::time::Duration;
 
 use authjwt::revocation::MemoryStore;
 use authjwt::{AuthJwtConfig, ConfigError};
-use authjwt_redis::RedisStore;
+use authjwt_redis::{ConnectError, RedisStore};
 
 use crate::DemoOptions;
 use crate::serve::ServerLimits;
@@ -52,7 +53,8 @@ pub enum StartupError {
     Config(ConfigError),
     /// `DEMO_ADDR` is not a socket address.
     Addr(String),
-    /// `DEMO_DENYLIST` is neither `memory` nor a reachable `redis://` URL.
+    /// `DEMO_DENYLIST` is neither `memory` nor a reachable `redis://` URL (the reason, any
+    /// password in it redacted).
     Denylist(String),
     /// `DEMO_TEST_ROUTES` is neither `true` nor `false`.
     TestRoutes(String),
@@ -151,19 +153,18 @@ pub async fn from_env(vars: Vec<(OsString, OsString)>) -> Result<Startup, Startu
     builder = builder.apply_env(vars.iter().map(|(key, value)| (key, value)))?;
 
     let denylist = var("DEMO_DENYLIST").unwrap_or_else(|| "memory".to_owned());
-    builder = match denylist.as_str() {
-        "memory" => builder.revocation_store(MemoryStore::new()),
-        url if url.starts_with("redis://") || url.starts_with("rediss://") => {
-            let store = RedisStore::connect(url)
-                .await
-                .map_err(|err| StartupError::Denylist(err.to_string()))?;
-            builder.revocation_store(store)
-        }
-        other => {
-            return Err(StartupError::Denylist(format!(
-                "`{other}` is neither `memory` nor a redis:// URL"
-            )));
-        }
+    builder = if denylist == "memory" {
+        builder.revocation_store(MemoryStore::new())
+    } else if is_redis_url(&denylist) {
+        let store = RedisStore::connect(&denylist)
+            .await
+            .map_err(|err| StartupError::Denylist(connect_failure(&err, &denylist)))?;
+        builder.revocation_store(store)
+    } else {
+        return Err(StartupError::Denylist(format!(
+            "`{}` is neither `memory` nor a redis:// URL",
+            redact_url_password(&denylist)
+        )));
     };
     let config = builder.build()?;
 
@@ -200,4 +201,99 @@ fn positive_number(
 
 fn seconds(count: u32) -> Duration {
     Duration::from_secs(count.into())
+}
+
+/// `redis://` and `rediss://`, the scheme in any case as URL schemes are (RFC 3986 §3.1).
+fn is_redis_url(value: &str) -> bool {
+    value.split_once("://").is_some_and(|(scheme, _)| {
+        scheme.eq_ignore_ascii_case("redis") || scheme.eq_ignore_ascii_case("rediss")
+    })
+}
+
+/// Why connecting to Redis failed. `ConnectError` names the server as `host:port/db`, never
+/// the password; only its invalid-URL message lacks the URL, which is added redacted.
+fn connect_failure(err: &ConnectError, url: &str) -> String {
+    match err {
+        ConnectError::InvalidUrl(_) => format!("`{}`: {err}", redact_url_password(url)),
+        _ => err.to_string(),
+    }
+}
+
+/// `value` with the password of its userinfo (`scheme://user:password@host/...`) replaced by
+/// `***`, for messages. The userinfo is read as URL parsers read it: the authority ends at
+/// the first `/`, `?` or `#`, and its userinfo at its last `@`.
+fn redact_url_password(value: &str) -> Cow<'_, str> {
+    let authority_start = value.find("://").map_or(0, |scheme_end| scheme_end + 3);
+    let rest = &value[authority_start..];
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let Some(userinfo_end) = authority.rfind('@') else {
+        return Cow::Borrowed(value);
+    };
+    let Some(colon) = authority[..userinfo_end].find(':') else {
+        return Cow::Borrowed(value);
+    };
+    let password_start = authority_start + colon + 1;
+    let password_end = authority_start + userinfo_end;
+    Cow::Owned(format!(
+        "{}***{}",
+        &value[..password_start],
+        &value[password_end..]
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_redis_url, redact_url_password};
+
+    #[test]
+    fn url_passwords_are_redacted_whatever_the_scheme_and_its_case() {
+        for (value, redacted) in [
+            (
+                "redis://user:secret@host:6379/0",
+                "redis://user:***@host:6379/0",
+            ),
+            ("REDIS://user:secret@host", "REDIS://user:***@host"),
+            ("RedisS://user:secret@host/1", "RedisS://user:***@host/1"),
+            (
+                "postgres://user:secret@host/db",
+                "postgres://user:***@host/db",
+            ),
+            ("redis://:pw@h", "redis://:***@h"),
+            ("redis://user:@h", "redis://user:***@h"),
+            ("user:secret@host", "user:***@host"),
+        ] {
+            assert_eq!(redact_url_password(value), redacted, "{value}");
+        }
+    }
+
+    #[test]
+    fn a_password_containing_at_signs_or_colons_is_redacted_whole() {
+        assert_eq!(
+            redact_url_password("redis://user:p@ss:w@rd@host:6379/0"),
+            "redis://user:***@host:6379/0"
+        );
+    }
+
+    #[test]
+    fn values_without_a_password_are_unchanged() {
+        for value in [
+            "redis://user@host:6379/0",
+            "redis://host:6379/0",
+            "redis://host:6379/0?user=a@b:c",
+            "memory",
+            "",
+        ] {
+            assert_eq!(redact_url_password(value), value);
+        }
+    }
+
+    #[test]
+    fn redis_schemes_are_recognised_in_any_case() {
+        for value in ["redis://h", "REDIS://h", "Rediss://h", "rediss://u:p@h/0"] {
+            assert!(is_redis_url(value), "{value}");
+        }
+        for value in ["memory", "redis:/h", "redis", "postgres://h", "xredis://h"] {
+            assert!(!is_redis_url(value), "{value}");
+        }
+    }
 }

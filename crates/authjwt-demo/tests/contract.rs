@@ -571,6 +571,55 @@ async fn startup_reads_the_server_limits() {
 }
 
 #[tokio::test]
+async fn redis_urls_are_recognised_in_any_case_and_their_passwords_never_shown() {
+    let closed_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let url = format!("REDIS://user:secret@127.0.0.1:{closed_port}/0");
+    let err = startup::from_env(vars(&[
+        ("AUTHJWT_SECRET_KEY", SECRET),
+        ("DEMO_DENYLIST", &url),
+    ]))
+    .await
+    .unwrap_err();
+    let message = err.to_string();
+    let prefix =
+        format!("DEMO_DENYLIST: could not connect to Redis at 127.0.0.1:{closed_port}/0: ");
+    // The rest is the operating system's own words ("Connection refused (os error 111)").
+    let reason = message
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("{message}"));
+    assert!(reason.starts_with("Connection refused"), "{message}");
+    assert!(!message.contains("secret"), "{message}");
+
+    for (url, message) in [
+        (
+            "REDIS://user:secret@host:99999/0",
+            "DEMO_DENYLIST: `REDIS://user:***@host:99999/0`: invalid Redis URL: Redis URL did not \
+             parse - InvalidClientConfig",
+        ),
+        (
+            "Rediss://:secret@127.0.0.1/0",
+            "DEMO_DENYLIST: `Rediss://:***@127.0.0.1/0`: invalid Redis URL: can't connect with \
+             TLS, the feature is not enabled - InvalidClientConfig",
+        ),
+        (
+            "postgres://user:secret@host/db",
+            "DEMO_DENYLIST: `postgres://user:***@host/db` is neither `memory` nor a redis:// URL",
+        ),
+    ] {
+        let err = startup::from_env(vars(&[
+            ("AUTHJWT_SECRET_KEY", SECRET),
+            ("DEMO_DENYLIST", url),
+        ]))
+        .await
+        .unwrap_err();
+        assert_eq!(err.to_string(), message);
+    }
+}
+
+#[tokio::test]
 async fn startup_errors_name_the_variable_at_fault() {
     for (pairs, message) in [
         (
