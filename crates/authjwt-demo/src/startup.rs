@@ -10,8 +10,8 @@
 //! | `DEMO_IDLE_TIMEOUT` | `60` | seconds a connection may go without receiving or sending a byte (a stalled request body, an unread response, a silent WebSocket) |
 //! | `DEMO_MAX_CONNECTIONS` | `1024` | connections served at once; beyond it new ones wait to be accepted |
 //!
-//! The limits are whole numbers from 1 to 4294967295. An invalid value is a
-//! [`StartupError`].
+//! The limits are whole numbers from 1 to 4294967295. An invalid value, or a configuration
+//! without a key to sign tokens with, is a [`StartupError`].
 
 use std::borrow::Cow;
 use std::ffi::OsString;
@@ -20,7 +20,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use authjwt::revocation::MemoryStore;
-use authjwt::{AuthJwtConfig, ConfigError};
+use authjwt::{Algorithm, AuthJwtConfig, ConfigError, CreateTokenError};
 use authjwt_redis::{ConnectError, RedisStore};
 
 use crate::DemoOptions;
@@ -65,6 +65,11 @@ pub enum StartupError {
         /// Its value.
         value: String,
     },
+    /// There is no key to sign tokens with the configured algorithm, so `/login` and
+    /// `/refresh` could not answer.
+    NoSigningKey(Algorithm),
+    /// Signing a token with the configuration failed for another reason.
+    Signing(CreateTokenError),
 }
 
 impl fmt::Display for StartupError {
@@ -85,6 +90,18 @@ impl fmt::Display for StartupError {
                 "{variable}: `{value}` is not a whole number from 1 to {}",
                 u32::MAX
             ),
+            Self::NoSigningKey(algorithm) => {
+                write!(
+                    f,
+                    "the demo issues tokens at /login and /refresh but has no key to sign \
+                     {algorithm} (AUTHJWT_ALGORITHM) with: set "
+                )?;
+                match algorithm.min_secret_len() {
+                    Some(bytes) => write!(f, "AUTHJWT_SECRET_KEY (at least {bytes} bytes)"),
+                    None => write!(f, "AUTHJWT_PRIVATE_KEY or AUTHJWT_PRIVATE_KEY_FILE"),
+                }
+            }
+            Self::Signing(err) => write!(f, "invalid configuration: cannot sign a token: {err}"),
         }
     }
 }
@@ -113,7 +130,8 @@ const GENERATED_SECRET_WARNING: &str = "no AUTHJWT_SECRET_KEY or key pair set: s
 ///
 /// # Errors
 ///
-/// A [`StartupError`] naming the variable at fault.
+/// A [`StartupError`] naming the variable at fault; [`StartupError::NoSigningKey`] when
+/// only verification keys are configured, as the demo issues tokens.
 pub async fn from_env(vars: Vec<(OsString, OsString)>) -> Result<Startup, StartupError> {
     let var = |name: &str| {
         vars.iter()
@@ -167,6 +185,7 @@ pub async fn from_env(vars: Vec<(OsString, OsString)>) -> Result<Startup, Startu
         )));
     };
     let config = builder.build()?;
+    check_signing_key(&config)?;
 
     if options.test_routes && !addr.ip().is_loopback() {
         warnings.push(format!(
@@ -201,6 +220,18 @@ fn positive_number(
 
 fn seconds(count: u32) -> Duration {
     Duration::from_secs(count.into())
+}
+
+/// Signs a token the way `/login` does, so a configuration with verification keys only is
+/// refused at start rather than answering 500 on every login.
+fn check_signing_key(config: &AuthJwtConfig) -> Result<(), StartupError> {
+    match config.create_access_token("startup-probe") {
+        Ok(_) => Ok(()),
+        Err(CreateTokenError::NoSigningKey(algorithm)) => {
+            Err(StartupError::NoSigningKey(algorithm))
+        }
+        Err(err) => Err(StartupError::Signing(err)),
+    }
 }
 
 /// `redis://` and `rediss://`, the scheme in any case as URL schemes are (RFC 3986 §3.1).

@@ -1,7 +1,9 @@
 //! The demo contract, route by route, and the demo's start-up from the environment.
 
 use std::ffi::OsString;
-use std::time::Duration;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use authjwt_demo::DemoOptions;
 use authjwt_demo::serve::ServerLimits;
@@ -36,6 +38,16 @@ async fn demo(pairs: &[(&str, &str)]) -> Router {
     all.extend_from_slice(pairs);
     let started = started(&all).await;
     authjwt_demo::app_with_options(started.config, started.options)
+}
+
+fn fixture_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../authjwt/tests/fixtures")
+        .join(name)
+}
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(fixture_path(name)).unwrap()
 }
 
 struct Answer {
@@ -568,6 +580,96 @@ async fn startup_reads_the_server_limits() {
         }
     );
     assert_eq!(started(&[]).await.limits, ServerLimits::default());
+}
+
+#[tokio::test]
+async fn startup_refuses_verification_keys_without_a_signing_key() {
+    let rsa_public = fixture("rsa_public.pem");
+    let ec_public = fixture_path("ec256_public.pem");
+    for (pairs, message) in [
+        (
+            vec![
+                ("AUTHJWT_ALGORITHM", "RS256"),
+                ("AUTHJWT_PUBLIC_KEY", rsa_public.as_str()),
+            ],
+            "the demo issues tokens at /login and /refresh but has no key to sign RS256 \
+             (AUTHJWT_ALGORITHM) with: set AUTHJWT_PRIVATE_KEY or AUTHJWT_PRIVATE_KEY_FILE",
+        ),
+        (
+            vec![
+                ("AUTHJWT_ALGORITHM", "ES256"),
+                ("AUTHJWT_PUBLIC_KEY_FILE", ec_public.to_str().unwrap()),
+            ],
+            "the demo issues tokens at /login and /refresh but has no key to sign ES256 \
+             (AUTHJWT_ALGORITHM) with: set AUTHJWT_PRIVATE_KEY or AUTHJWT_PRIVATE_KEY_FILE",
+        ),
+        (
+            vec![
+                ("AUTHJWT_PUBLIC_KEY", rsa_public.as_str()),
+                ("AUTHJWT_DECODE_ALGORITHMS", "RS256"),
+            ],
+            "the demo issues tokens at /login and /refresh but has no key to sign HS256 \
+             (AUTHJWT_ALGORITHM) with: set AUTHJWT_SECRET_KEY (at least 32 bytes)",
+        ),
+    ] {
+        let err = startup::from_env(vars(&pairs)).await.unwrap_err();
+        assert_eq!(err.to_string(), message);
+    }
+}
+
+#[tokio::test]
+async fn startup_with_a_private_key_signs_at_login() {
+    let private_key = fixture_path("rsa_private.pem");
+    let started = startup::from_env(vars(&[
+        ("AUTHJWT_ALGORITHM", "RS256"),
+        ("AUTHJWT_PRIVATE_KEY_FILE", private_key.to_str().unwrap()),
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(started.warnings, Vec::<String>::new());
+    let app = authjwt_demo::app(started.config);
+    let (access, _) = login(&app).await;
+    let answer = send(
+        &app,
+        "GET",
+        "/protected",
+        &[("authorization", &bearer(&access))],
+        None,
+    )
+    .await;
+    assert_eq!(
+        (answer.status, answer.body),
+        (StatusCode::OK, json!({ "user": "test" }))
+    );
+}
+
+#[test]
+fn the_binary_refuses_to_start_without_a_signing_key_with_status_2() {
+    let mut demo = Command::new(env!("CARGO_BIN_EXE_authjwt-demo"))
+        .env_clear()
+        .env("AUTHJWT_ALGORITHM", "RS256")
+        .env("AUTHJWT_PUBLIC_KEY_FILE", fixture_path("rsa_public.pem"))
+        .env("DEMO_ADDR", "127.0.0.1:0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A demo that started would serve until stopped: wait for the exit, boundedly.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while demo.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            demo.kill().unwrap();
+            panic!("the demo started without a signing key");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = demo.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "authjwt-demo: the demo issues tokens at /login and /refresh but has no key to sign \
+         RS256 (AUTHJWT_ALGORITHM) with: set AUTHJWT_PRIVATE_KEY or AUTHJWT_PRIVATE_KEY_FILE\n"
+    );
 }
 
 #[tokio::test]
