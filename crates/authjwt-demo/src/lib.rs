@@ -2,10 +2,13 @@
 //! reference server (the original fastapi-jwt-auth 0.5.0) also implements, so the two can be
 //! sent the same requests and compared.
 //!
-//! [`app`] builds the router for a configuration; [`startup`] reads the configuration and the
-//! revocation store from the environment, as the binary does.
+//! [`app`] builds the router for a configuration ([`app_with_options`] with the minting
+//! routes); [`startup`] reads the configuration and the revocation store from the
+//! environment, as the binary does; [`serve`](mod@serve) serves the router within
+//! [`ServerLimits`](serve::ServerLimits).
 
 mod routes;
+pub mod serve;
 pub mod startup;
 mod websocket;
 
@@ -16,9 +19,42 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{any, delete, get, post};
 
-/// The demo's router.
+/// What the demo's router serves beyond the contract's credentialed routes.
+///
+/// ```
+/// use authjwt_demo::DemoOptions;
+///
+/// assert_eq!(DemoOptions::default(), DemoOptions { test_routes: false });
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DemoOptions {
+    /// Registers the minting routes `POST /token` and `/cookies/*`, which hand out any token
+    /// or cookie without credentials, for the comparison tools and the tests
+    /// (`DEMO_TEST_ROUTES=true`). Off by default: without them those paths answer 404.
+    pub test_routes: bool,
+}
+
+/// The demo's router, without the minting routes: [`app_with_options`] with the default
+/// [`DemoOptions`].
 pub fn app(config: AuthJwtConfig) -> Router {
-    Router::new()
+    app_with_options(config, DemoOptions::default())
+}
+
+/// The demo's router with `options`.
+///
+/// ```
+/// use authjwt_demo::{DemoOptions, app_with_options};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let config = authjwt::AuthJwtConfig::builder()
+///     .secret_key("a-secret-of-at-least-32-bytes-for-hs256!")
+///     .build()?;
+/// let router = app_with_options(config, DemoOptions { test_routes: true });
+/// # Ok(())
+/// # }
+/// ```
+pub fn app_with_options(config: AuthJwtConfig, options: DemoOptions) -> Router {
+    let mut router = Router::new()
         .route("/public", get(routes::public))
         .route("/login", post(routes::login))
         .route("/fresh-login", post(routes::fresh_login))
@@ -31,18 +67,22 @@ pub fn app(config: AuthJwtConfig) -> Router {
         .route("/access-revoke", delete(routes::access_revoke))
         .route("/refresh-revoke", delete(routes::refresh_revoke))
         .route("/logout", delete(routes::logout))
-        .route("/token", post(routes::token))
-        .route(
-            "/cookies/access",
-            post(routes::set_access_cookie).delete(routes::unset_access_cookie),
-        )
-        .route(
-            "/cookies/refresh",
-            post(routes::set_refresh_cookie).delete(routes::unset_refresh_cookie),
-        )
-        .route("/cookies", delete(routes::unset_cookies))
         .route("/ws/{guard}", any(websocket::token_mode))
-        .route("/ws/cookie/{guard}", any(websocket::cookie_mode))
+        .route("/ws/cookie/{guard}", any(websocket::cookie_mode));
+    if options.test_routes {
+        router = router
+            .route("/token", post(routes::token))
+            .route(
+                "/cookies/access",
+                post(routes::set_access_cookie).delete(routes::unset_access_cookie),
+            )
+            .route(
+                "/cookies/refresh",
+                post(routes::set_refresh_cookie).delete(routes::unset_refresh_cookie),
+            )
+            .route("/cookies", delete(routes::unset_cookies));
+    }
+    router
         .layer(middleware::from_fn(log_request))
         .with_state(config)
 }

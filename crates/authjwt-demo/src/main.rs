@@ -3,7 +3,8 @@
 
 use std::process::ExitCode;
 
-use authjwt_demo::{app, startup};
+use authjwt_demo::serve::serve;
+use authjwt_demo::{app_with_options, startup};
 use tokio::net::TcpListener;
 use tracing::Level;
 
@@ -17,10 +18,8 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if startup.generated_secret {
-        tracing::warn!(
-            "no AUTHJWT_SECRET_KEY or key pair set: signing with a random secret, so tokens last until restart"
-        );
+    for warning in &startup.warnings {
+        tracing::warn!("{warning}");
     }
     let listener = match TcpListener::bind(startup.addr).await {
         Ok(listener) => listener,
@@ -33,16 +32,9 @@ async fn main() -> ExitCode {
         }
     };
     tracing::info!("listening on http://{}", startup.addr);
-    let served = axum::serve(listener, app(startup.config))
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
-    match served {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("authjwt-demo: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    let router = app_with_options(startup.config, startup.options);
+    serve(listener, router, startup.limits, shutdown_signal()).await;
+    ExitCode::SUCCESS
 }
 
 /// `RUST_LOG` as one level (`error`, `warn`, `info`, `debug`, `trace`); `info` by default.

@@ -1,8 +1,13 @@
 //! The demo contract, route by route, and the demo's start-up from the environment.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
-use authjwt_demo::startup::{self, StartupError};
+use authjwt_demo::DemoOptions;
+use authjwt_demo::serve::ServerLimits;
+use authjwt_demo::startup::{self, Startup, StartupError};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -19,16 +24,37 @@ fn vars(pairs: &[(&str, &str)]) -> Vec<(OsString, OsString)> {
         .collect()
 }
 
-async fn demo(pairs: &[(&str, &str)]) -> Router {
+/// The start-up from `pairs` and [`SECRET`].
+async fn started(pairs: &[(&str, &str)]) -> Startup {
     let mut all = vec![("AUTHJWT_SECRET_KEY", SECRET)];
     all.extend_from_slice(pairs);
-    let started = startup::from_env(vars(&all)).await.unwrap();
-    authjwt_demo::app(started.config)
+    startup::from_env(vars(&all)).await.unwrap()
+}
+
+/// The demo as the binary starts it from `pairs`, with the minting routes on (the contract's
+/// tests mint tokens and cookies at `/token` and `/cookies/*`).
+async fn demo(pairs: &[(&str, &str)]) -> Router {
+    let mut all = vec![("DEMO_TEST_ROUTES", "true")];
+    all.extend_from_slice(pairs);
+    let started = started(&all).await;
+    authjwt_demo::app_with_options(started.config, started.options)
+}
+
+fn fixture_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../authjwt/tests/fixtures")
+        .join(name)
+}
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(fixture_path(name)).unwrap()
 }
 
 struct Answer {
     status: StatusCode,
+    /// The body as JSON; `null` when it is not JSON.
     body: Value,
+    raw_body: Vec<u8>,
     cookies: Vec<String>,
 }
 
@@ -67,6 +93,7 @@ async fn send(
     Answer {
         status,
         body,
+        raw_body: bytes.to_vec(),
         cookies,
     }
 }
@@ -389,12 +416,93 @@ async fn cookie_endpoints_set_and_unset() {
     }
 }
 
+/// The minting routes, each method.
+const MINTING_ROUTES: [(&str, &str); 6] = [
+    ("POST", "/token"),
+    ("POST", "/cookies/access"),
+    ("DELETE", "/cookies/access"),
+    ("POST", "/cookies/refresh"),
+    ("DELETE", "/cookies/refresh"),
+    ("DELETE", "/cookies"),
+];
+
+#[tokio::test]
+async fn the_minting_routes_answer_404_unless_demo_test_routes_is_true() {
+    let body = json!({ "type": "access", "subject": "x", "token": "x" });
+    for pairs in [vec![], vec![("DEMO_TEST_ROUTES", "false")]] {
+        let started = started(&pairs).await;
+        assert_eq!(started.options, DemoOptions { test_routes: false });
+        let apps = [
+            authjwt_demo::app_with_options(started.config.clone(), started.options),
+            authjwt_demo::app(started.config),
+        ];
+        for app in apps {
+            for (method, path) in MINTING_ROUTES {
+                let answer = send(&app, method, path, &[], Some(body.clone())).await;
+                assert_eq!(
+                    (answer.status, answer.raw_body.as_slice()),
+                    (StatusCode::NOT_FOUND, &b""[..]),
+                    "{method} {path} {pairs:?}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_minting_routes_answer_with_demo_test_routes_true() {
+    let started = started(&[
+        ("DEMO_TEST_ROUTES", "true"),
+        ("AUTHJWT_TOKEN_LOCATION", "cookies"),
+    ])
+    .await;
+    assert_eq!(started.options, DemoOptions { test_routes: true });
+    let app = authjwt_demo::app_with_options(started.config, started.options);
+    let mut minted = Vec::new();
+    for kind in ["access", "refresh"] {
+        let answer = send(
+            &app,
+            "POST",
+            "/token",
+            &[],
+            Some(json!({ "type": kind, "subject": "t" })),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::OK);
+        minted.push(answer.body["token"].as_str().unwrap().to_owned());
+    }
+    for ((method, path), body) in MINTING_ROUTES[1..].iter().zip([
+        Some(json!({ "token": minted[0] })),
+        None,
+        Some(json!({ "token": minted[1] })),
+        None,
+        None,
+    ]) {
+        let answer = send(&app, method, path, &[], body).await;
+        assert_eq!(
+            (answer.status, answer.body),
+            (StatusCode::OK, json!({ "msg": "ok" })),
+            "{method} {path}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn startup_defaults_and_a_generated_secret_when_nothing_is_configured() {
     let started = startup::from_env(Vec::new()).await.unwrap();
     assert!(started.generated_secret);
     assert_eq!(started.addr.to_string(), "127.0.0.1:8000");
     assert!(started.config.settings().denylist_enabled);
+    assert_eq!(started.options, DemoOptions { test_routes: false });
+    assert_eq!(
+        started.limits,
+        ServerLimits {
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 1024,
+        }
+    );
+    assert_eq!(started.warnings, [GENERATED_SECRET_WARNING]);
 
     let started = startup::from_env(vars(&[
         ("AUTHJWT_SECRET_KEY", SECRET),
@@ -406,6 +514,211 @@ async fn startup_defaults_and_a_generated_secret_when_nothing_is_configured() {
     assert!(!started.generated_secret);
     assert!(!started.config.settings().denylist_enabled);
     assert_eq!(started.addr.to_string(), "127.0.0.1:9123");
+    assert_eq!(started.warnings, Vec::<String>::new());
+}
+
+const GENERATED_SECRET_WARNING: &str = "no AUTHJWT_SECRET_KEY or key pair set: signing with a random secret, so tokens last until restart";
+
+fn beyond_loopback_warning(addr: &str) -> String {
+    format!(
+        "DEMO_TEST_ROUTES=true on {addr}, which is not a loopback address: anyone who can \
+         reach the server can mint tokens and cookies without credentials at /token and \
+         /cookies"
+    )
+}
+
+#[tokio::test]
+async fn startup_warns_when_the_minting_routes_listen_beyond_loopback() {
+    for addr in ["0.0.0.0:8000", "[::]:8000", "192.0.2.10:8000"] {
+        let started = started(&[("DEMO_TEST_ROUTES", "true"), ("DEMO_ADDR", addr)]).await;
+        assert_eq!(started.warnings, [beyond_loopback_warning(addr)]);
+    }
+    for (test_routes, addr) in [
+        ("true", "127.0.0.1:8000"),
+        ("true", "127.0.0.2:8000"),
+        ("true", "[::1]:8000"),
+        ("false", "0.0.0.0:8000"),
+    ] {
+        let started = started(&[("DEMO_TEST_ROUTES", test_routes), ("DEMO_ADDR", addr)]).await;
+        assert_eq!(
+            started.warnings,
+            Vec::<String>::new(),
+            "{test_routes} {addr}"
+        );
+    }
+
+    let started = startup::from_env(vars(&[
+        ("DEMO_TEST_ROUTES", "true"),
+        ("DEMO_ADDR", "0.0.0.0:8000"),
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(
+        started.warnings,
+        [
+            GENERATED_SECRET_WARNING.to_owned(),
+            beyond_loopback_warning("0.0.0.0:8000")
+        ]
+    );
+}
+
+#[tokio::test]
+async fn startup_reads_the_server_limits() {
+    let limits = started(&[
+        ("DEMO_HEADER_READ_TIMEOUT", "5"),
+        ("DEMO_IDLE_TIMEOUT", "30"),
+        ("DEMO_MAX_CONNECTIONS", "64"),
+    ])
+    .await
+    .limits;
+    assert_eq!(
+        limits,
+        ServerLimits {
+            header_read_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(30),
+            max_connections: 64,
+        }
+    );
+    assert_eq!(started(&[]).await.limits, ServerLimits::default());
+}
+
+#[tokio::test]
+async fn startup_refuses_verification_keys_without_a_signing_key() {
+    let rsa_public = fixture("rsa_public.pem");
+    let ec_public = fixture_path("ec256_public.pem");
+    for (pairs, message) in [
+        (
+            vec![
+                ("AUTHJWT_ALGORITHM", "RS256"),
+                ("AUTHJWT_PUBLIC_KEY", rsa_public.as_str()),
+            ],
+            "the demo issues tokens at /login and /refresh but has no key to sign RS256 \
+             (AUTHJWT_ALGORITHM) with: set AUTHJWT_PRIVATE_KEY or AUTHJWT_PRIVATE_KEY_FILE",
+        ),
+        (
+            vec![
+                ("AUTHJWT_ALGORITHM", "ES256"),
+                ("AUTHJWT_PUBLIC_KEY_FILE", ec_public.to_str().unwrap()),
+            ],
+            "the demo issues tokens at /login and /refresh but has no key to sign ES256 \
+             (AUTHJWT_ALGORITHM) with: set AUTHJWT_PRIVATE_KEY or AUTHJWT_PRIVATE_KEY_FILE",
+        ),
+        (
+            vec![
+                ("AUTHJWT_PUBLIC_KEY", rsa_public.as_str()),
+                ("AUTHJWT_DECODE_ALGORITHMS", "RS256"),
+            ],
+            "the demo issues tokens at /login and /refresh but has no key to sign HS256 \
+             (AUTHJWT_ALGORITHM) with: set AUTHJWT_SECRET_KEY (at least 32 bytes)",
+        ),
+    ] {
+        let err = startup::from_env(vars(&pairs)).await.unwrap_err();
+        assert_eq!(err.to_string(), message);
+    }
+}
+
+#[tokio::test]
+async fn startup_with_a_private_key_signs_at_login() {
+    let private_key = fixture_path("rsa_private.pem");
+    let started = startup::from_env(vars(&[
+        ("AUTHJWT_ALGORITHM", "RS256"),
+        ("AUTHJWT_PRIVATE_KEY_FILE", private_key.to_str().unwrap()),
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(started.warnings, Vec::<String>::new());
+    let app = authjwt_demo::app(started.config);
+    let (access, _) = login(&app).await;
+    let answer = send(
+        &app,
+        "GET",
+        "/protected",
+        &[("authorization", &bearer(&access))],
+        None,
+    )
+    .await;
+    assert_eq!(
+        (answer.status, answer.body),
+        (StatusCode::OK, json!({ "user": "test" }))
+    );
+}
+
+#[test]
+fn the_binary_refuses_to_start_without_a_signing_key_with_status_2() {
+    let mut demo = Command::new(env!("CARGO_BIN_EXE_authjwt-demo"))
+        .env_clear()
+        .env("AUTHJWT_ALGORITHM", "RS256")
+        .env("AUTHJWT_PUBLIC_KEY_FILE", fixture_path("rsa_public.pem"))
+        .env("DEMO_ADDR", "127.0.0.1:0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A demo that started would serve until stopped: wait for the exit, boundedly.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while demo.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            demo.kill().unwrap();
+            panic!("the demo started without a signing key");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = demo.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "authjwt-demo: the demo issues tokens at /login and /refresh but has no key to sign \
+         RS256 (AUTHJWT_ALGORITHM) with: set AUTHJWT_PRIVATE_KEY or AUTHJWT_PRIVATE_KEY_FILE\n"
+    );
+}
+
+#[tokio::test]
+async fn redis_urls_are_recognised_in_any_case_and_their_passwords_never_shown() {
+    let closed_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let url = format!("REDIS://user:secret@127.0.0.1:{closed_port}/0");
+    let err = startup::from_env(vars(&[
+        ("AUTHJWT_SECRET_KEY", SECRET),
+        ("DEMO_DENYLIST", &url),
+    ]))
+    .await
+    .unwrap_err();
+    let message = err.to_string();
+    let prefix =
+        format!("DEMO_DENYLIST: could not connect to Redis at 127.0.0.1:{closed_port}/0: ");
+    // The rest is the operating system's own words ("Connection refused (os error 111)").
+    let reason = message
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("{message}"));
+    assert!(reason.starts_with("Connection refused"), "{message}");
+    assert!(!message.contains("secret"), "{message}");
+
+    for (url, message) in [
+        (
+            "REDIS://user:secret@host:99999/0",
+            "DEMO_DENYLIST: `REDIS://user:***@host:99999/0`: invalid Redis URL: Redis URL did not \
+             parse - InvalidClientConfig",
+        ),
+        (
+            "Rediss://:secret@127.0.0.1/0",
+            "DEMO_DENYLIST: `Rediss://:***@127.0.0.1/0`: invalid Redis URL: can't connect with \
+             TLS, the feature is not enabled - InvalidClientConfig",
+        ),
+        (
+            "postgres://user:secret@host/db",
+            "DEMO_DENYLIST: `postgres://user:***@host/db` is neither `memory` nor a redis:// URL",
+        ),
+    ] {
+        let err = startup::from_env(vars(&[
+            ("AUTHJWT_SECRET_KEY", SECRET),
+            ("DEMO_DENYLIST", url),
+        ]))
+        .await
+        .unwrap_err();
+        assert_eq!(err.to_string(), message);
+    }
 }
 
 #[tokio::test]
@@ -432,6 +745,26 @@ async fn startup_errors_name_the_variable_at_fault() {
         (
             vec![("AUTHJWT_NOPE", "1")],
             "invalid configuration: AUTHJWT_NOPE: unknown setting",
+        ),
+        (
+            vec![("DEMO_TEST_ROUTES", "yes")],
+            "DEMO_TEST_ROUTES: `yes` is neither `true` nor `false`",
+        ),
+        (
+            vec![("DEMO_TEST_ROUTES", "TRUE")],
+            "DEMO_TEST_ROUTES: `TRUE` is neither `true` nor `false`",
+        ),
+        (
+            vec![("DEMO_HEADER_READ_TIMEOUT", "0")],
+            "DEMO_HEADER_READ_TIMEOUT: `0` is not a whole number from 1 to 4294967295",
+        ),
+        (
+            vec![("DEMO_IDLE_TIMEOUT", "1.5")],
+            "DEMO_IDLE_TIMEOUT: `1.5` is not a whole number from 1 to 4294967295",
+        ),
+        (
+            vec![("DEMO_MAX_CONNECTIONS", "4294967296")],
+            "DEMO_MAX_CONNECTIONS: `4294967296` is not a whole number from 1 to 4294967295",
         ),
     ] {
         let err: StartupError = startup::from_env(vars(&pairs)).await.unwrap_err();

@@ -14,6 +14,7 @@ use authjwt::{
     AuthJwtConfig, AuthJwtConfigBuilder, Claims, Clock, FixedClock, RevocationError,
     RevocationStore, TokenLocation,
 };
+use authjwt_demo::DemoOptions;
 use aws_lc_rs::hmac;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
@@ -74,10 +75,11 @@ pub fn build(builder: AuthJwtConfigBuilder) -> AuthJwtConfig {
     builder.build().expect("the test configuration is valid")
 }
 
-/// The demo router on `builder`'s configuration.
+/// The demo router on `builder`'s configuration, with the minting routes (`/token`,
+/// `/cookies/*`) the suites use.
 pub fn app(builder: AuthJwtConfigBuilder) -> (AuthJwtConfig, Router) {
     let config = build(builder);
-    let router = authjwt_demo::app(config.clone());
+    let router = authjwt_demo::app_with_options(config.clone(), DemoOptions { test_routes: true });
     (config, router)
 }
 
