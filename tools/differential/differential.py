@@ -1724,7 +1724,9 @@ def run_config(cfg, args, keydir, logdir):
     env = cfg.env()
     ref = Server("%s-reference" % cfg.name,
                  ["bash", os.path.join(args.shared, "reference", "run.sh")], env, logdir)
-    demo = Server("%s-demo" % cfg.name, [args.demo], env, logdir)
+    # The comparison mints tokens and cookies at /token and /cookies/*, which the demo serves
+    # only with DEMO_TEST_ROUTES=true.
+    demo = Server("%s-demo" % cfg.name, [args.demo], dict(env, DEMO_TEST_ROUTES="true"), logdir)
     runner = Runner(cfg, ref, demo)
     problems = []
     try:

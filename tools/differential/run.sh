@@ -21,13 +21,7 @@ shared=$(cd "$shared" && pwd)
 echo "== building authjwt-demo" >&2
 (cd "$root" && cargo build -q -p authjwt-demo)
 target=${CARGO_TARGET_DIR:-$root/target}
-# The comparison mints tokens and cookies at /token and /cookies/*, which the demo serves only
-# with DEMO_TEST_ROUTES=true. differential.py starts each server without the DEMO_* variables
-# of this environment, so a wrapper that sets it is started in the demo's place (exec keeps the
-# process, so the harness's SIGTERM still reaches the demo).
-demo=$target/debug/authjwt-demo-with-test-routes
-printf '#!/usr/bin/env bash\nDEMO_TEST_ROUTES=true exec %q "$@"\n' "$target/debug/authjwt-demo" >"$demo"
-chmod +x "$demo"
+demo=$target/debug/authjwt-demo
 
 venv=${REFERENCE_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/authjwt-reference-venv}
 if [[ ! -x $venv/bin/uvicorn || ! -x $venv/bin/python ]]; then

@@ -20,7 +20,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use authjwt::revocation::MemoryStore;
-use authjwt::{Algorithm, AuthJwtConfig, ConfigError, CreateTokenError};
+use authjwt::{Algorithm, AuthJwtConfig, ConfigError};
 use authjwt_redis::{ConnectError, RedisStore};
 
 use crate::DemoOptions;
@@ -68,8 +68,6 @@ pub enum StartupError {
     /// There is no key to sign tokens with the configured algorithm, so `/login` and
     /// `/refresh` could not answer.
     NoSigningKey(Algorithm),
-    /// Signing a token with the configuration failed for another reason.
-    Signing(CreateTokenError),
 }
 
 impl fmt::Display for StartupError {
@@ -101,7 +99,6 @@ impl fmt::Display for StartupError {
                     None => write!(f, "AUTHJWT_PRIVATE_KEY or AUTHJWT_PRIVATE_KEY_FILE"),
                 }
             }
-            Self::Signing(err) => write!(f, "invalid configuration: cannot sign a token: {err}"),
         }
     }
 }
@@ -222,15 +219,13 @@ fn seconds(count: u32) -> Duration {
     Duration::from_secs(count.into())
 }
 
-/// Signs a token the way `/login` does, so a configuration with verification keys only is
-/// refused at start rather than answering 500 on every login.
+/// A configuration with verification keys only is refused at start rather than answering 500
+/// on every login.
 fn check_signing_key(config: &AuthJwtConfig) -> Result<(), StartupError> {
-    match config.create_access_token("startup-probe") {
-        Ok(_) => Ok(()),
-        Err(CreateTokenError::NoSigningKey(algorithm)) => {
-            Err(StartupError::NoSigningKey(algorithm))
-        }
-        Err(err) => Err(StartupError::Signing(err)),
+    if config.can_sign() {
+        Ok(())
+    } else {
+        Err(StartupError::NoSigningKey(config.settings().algorithm))
     }
 }
 
