@@ -63,18 +63,17 @@ pub mod csrf;
 pub mod error;
 mod keys;
 pub mod revocation;
+mod types;
 pub mod verify;
 
 pub use crate::algorithm::Algorithm;
 pub use crate::claims::{Claims, Header, JsonObject, Subject, VerifiedToken};
 pub use crate::clock::{Clock, FixedClock, SystemClock};
-pub use crate::config::{
-    AuthJwtConfig, AuthJwtConfigBuilder, ConfigError, HttpMethod, SameSite, Settings,
-    TokenLocation, TokenType,
-};
+pub use crate::config::{AuthJwtConfig, AuthJwtConfigBuilder, ConfigError, Settings};
 pub use crate::create::{Access, Audience, ExpiresTime, Refresh, TokenBuilder};
 pub use crate::error::{
     AuthJwtError, CreateTokenError, CsrfError, DecodeError, InvalidHeader, MissingToken,
 };
 pub use crate::revocation::{RevocationError, RevocationStore, RevokeError};
+pub use crate::types::{HttpMethod, SameSite, TokenLocation, TokenType};
 pub use crate::verify::Requirement;

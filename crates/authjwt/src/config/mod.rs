@@ -28,7 +28,6 @@
 
 mod env;
 mod settings;
-mod types;
 
 use std::fmt;
 use std::sync::Arc;
@@ -39,11 +38,11 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 pub use self::settings::Settings;
-pub use self::types::{HttpMethod, SameSite, TokenLocation, TokenType};
 use crate::cache::TokenCache;
 use crate::clock::{Clock, SystemClock};
 use crate::keys::{KeyMaterial, KeyRing};
 use crate::revocation::RevocationStore;
+pub use crate::types::{HttpMethod, SameSite, TokenLocation, TokenType};
 use crate::{Algorithm, JsonObject};
 
 /// A configuration that failed validation. Each variant names the setting at fault.
