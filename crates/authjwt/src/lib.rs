@@ -69,10 +69,11 @@ pub mod verify;
 pub use crate::algorithm::Algorithm;
 pub use crate::claims::{Claims, Header, JsonObject, Subject, VerifiedToken};
 pub use crate::clock::{Clock, FixedClock, SystemClock};
-pub use crate::config::{AuthJwtConfig, AuthJwtConfigBuilder, ConfigError, Settings};
+pub use crate::config::{AuthJwtConfig, AuthJwtConfigBuilder, Settings};
 pub use crate::create::{Access, Audience, ExpiresTime, Refresh, TokenBuilder};
 pub use crate::error::{
-    AuthJwtError, CreateTokenError, CsrfError, DecodeError, InvalidHeader, MissingToken,
+    AuthJwtError, ConfigError, CreateTokenError, CsrfError, DecodeError, InvalidHeader,
+    MissingToken,
 };
 pub use crate::revocation::{RevocationError, RevocationStore, RevokeError};
 pub use crate::types::{HttpMethod, SameSite, TokenLocation, TokenType};
