@@ -61,6 +61,7 @@ pub mod config;
 pub mod create;
 pub mod csrf;
 pub mod error;
+mod issuer;
 mod keys;
 pub mod revocation;
 mod types;
