@@ -64,6 +64,7 @@ pub mod error;
 mod issuer;
 mod keys;
 pub mod revocation;
+mod revoke;
 mod types;
 pub mod verify;
 
