@@ -34,11 +34,11 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | [`config`] | [`AuthJwtConfig`], its builder, serde and environment loading, [`ConfigError`] |
+//! | [`config`] | [`AuthJwtConfig`], its builder, serde and environment loading, [`Settings`] and the types of its values ([`TokenLocation`], [`TokenType`], [`SameSite`], [`HttpMethod`]) |
 //! | [`create`] | access and refresh token creation and their options |
 //! | [`verify`] | the ordered check pipeline, [`Requirement`] |
 //! | [`claims`] | [`VerifiedToken`], [`Claims`], [`Header`], [`Subject`] |
-//! | [`error`] | [`AuthJwtError`] and the causes it carries |
+//! | [`error`] | [`AuthJwtError`] and the causes it carries, [`ConfigError`] |
 //! | [`csrf`] | the constant-time double-submit comparison |
 //! | [`revocation`] | [`RevocationStore`], [`MemoryStore`](revocation::MemoryStore), closure adapters |
 //! | [`clock`] | [`Clock`], [`SystemClock`], [`FixedClock`] for tests |
@@ -52,6 +52,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+// Each module imports only modules below it (the layers of tests/module_layers.rs), so
+// none depends on another that depends on it.
 mod algorithm;
 mod cache;
 pub mod claims;
