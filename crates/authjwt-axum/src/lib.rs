@@ -81,12 +81,9 @@ mod request;
 pub mod responses;
 
 pub use authjwt;
-pub use authjwt::{
-    Algorithm, AuthJwtConfig, AuthJwtConfigBuilder, AuthJwtError, Claims, ConfigError,
-    CreateTokenError, CsrfError, DecodeError, ErrorCode, ExpiresTime, FromVerifiedToken,
-    InvalidHeader, MissingToken, Requirement, RevokeError, SameSite, Subject, TokenLocation,
-    TokenType, VerifiedToken,
-};
+// Every public item and module of the core, so that an axum application needs this one
+// dependency: `authjwt_axum::FixedClock`, `authjwt_axum::revocation::MemoryStore`, ...
+pub use authjwt::*;
 
 pub use crate::cookies::AuthCookies;
 pub use crate::extract::{AuthJwt, WebSocketAuth, WebSocketGuard};

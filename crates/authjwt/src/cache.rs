@@ -12,7 +12,7 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::{PoisonError, RwLock};
 
 use crate::claims::VerifiedToken;
-use crate::verify::IssuerVerdict;
+use crate::issuer::IssuerVerdict;
 
 /// Shards, so that concurrent readers of different tokens touch different locks; a small
 /// cache is one shard, which keeps its eviction order exact.

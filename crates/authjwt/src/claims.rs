@@ -8,8 +8,8 @@ use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::Algorithm;
-use crate::config::TokenType;
 use crate::error::{AuthJwtError, DecodeError};
+use crate::types::TokenType;
 
 /// A JSON object, with members in the order they were written.
 pub type JsonObject = Map<String, Value>;

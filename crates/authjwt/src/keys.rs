@@ -16,7 +16,7 @@ use aws_lc_rs::signature::{
 };
 
 use crate::algorithm::Algorithm;
-use crate::config::ConfigError;
+use crate::error::ConfigError;
 
 const SECRET_KEY: &str = "authjwt_secret_key";
 const PUBLIC_KEY: &str = "authjwt_public_key";

@@ -34,11 +34,11 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | [`config`] | [`AuthJwtConfig`], its builder, serde and environment loading, [`ConfigError`] |
+//! | [`config`] | [`AuthJwtConfig`], its builder, serde and environment loading, [`Settings`] and the types of its values ([`TokenLocation`], [`TokenType`], [`SameSite`], [`HttpMethod`]) |
 //! | [`create`] | access and refresh token creation and their options |
 //! | [`verify`] | the ordered check pipeline, [`Requirement`] |
 //! | [`claims`] | [`VerifiedToken`], [`Claims`], [`Header`], [`Subject`] |
-//! | [`error`] | [`AuthJwtError`] and the causes it carries |
+//! | [`error`] | [`AuthJwtError`] and the causes it carries, [`ConfigError`] |
 //! | [`csrf`] | the constant-time double-submit comparison |
 //! | [`revocation`] | [`RevocationStore`], [`MemoryStore`](revocation::MemoryStore), closure adapters |
 //! | [`clock`] | [`Clock`], [`SystemClock`], [`FixedClock`] for tests |
@@ -52,6 +52,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+// Each module imports only modules below it (the layers of tests/module_layers.rs), so
+// none depends on another that depends on it.
 mod algorithm;
 mod cache;
 pub mod claims;
@@ -61,20 +63,22 @@ pub mod config;
 pub mod create;
 pub mod csrf;
 pub mod error;
+mod issuer;
 mod keys;
 pub mod revocation;
+mod revoke;
+mod types;
 pub mod verify;
 
 pub use crate::algorithm::Algorithm;
 pub use crate::claims::{Claims, FromVerifiedToken, Header, JsonObject, Subject, VerifiedToken};
 pub use crate::clock::{Clock, FixedClock, SystemClock};
-pub use crate::config::{
-    AuthJwtConfig, AuthJwtConfigBuilder, ConfigError, HttpMethod, SameSite, Settings,
-    TokenLocation, TokenType,
-};
+pub use crate::config::{AuthJwtConfig, AuthJwtConfigBuilder, Settings};
 pub use crate::create::{Access, Audience, ExpiresTime, Refresh, TokenBuilder};
 pub use crate::error::{
-    AuthJwtError, CreateTokenError, CsrfError, DecodeError, ErrorCode, InvalidHeader, MissingToken,
+    AuthJwtError, ConfigError, CreateTokenError, CsrfError, DecodeError, ErrorCode, InvalidHeader,
+    MissingToken,
 };
 pub use crate::revocation::{RevocationError, RevocationStore, RevokeError};
+pub use crate::types::{HttpMethod, SameSite, TokenLocation, TokenType};
 pub use crate::verify::Requirement;

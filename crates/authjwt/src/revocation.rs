@@ -18,8 +18,8 @@ use std::task::{Context, Poll};
 
 use crate::claims::Claims;
 use crate::clock::{Clock, SystemClock};
-use crate::config::{AuthJwtConfig, TokenType};
-use crate::error::{AuthJwtError, DecodeError, ErrorCode};
+use crate::error::{AuthJwtError, ErrorCode};
+use crate::types::TokenType;
 
 /// Why a revocation store could not answer.
 #[derive(Debug)]
@@ -568,73 +568,5 @@ impl RevocationStore for MemoryStore {
 
     fn revoke<'a>(&'a self, jti: &'a str, expires_at: Option<i64>) -> StoreFuture<'a, ()> {
         StoreFuture::ready(self.insert(jti, expires_at))
-    }
-}
-
-impl AuthJwtConfig {
-    /// Revokes a verified token: records its `jti` in the revocation store until its `exp`
-    /// plus the leeway (for good if it has no `exp`).
-    ///
-    /// # Errors
-    ///
-    /// [`RevokeError::DenylistDisabled`] or [`RevokeError::TypeNotChecked`] when the store
-    /// would never be consulted for this token; [`RevokeError::Token`] for a token without
-    /// `jti`; [`RevokeError::Store`] when the store fails.
-    pub async fn revoke(&self, claims: &Claims) -> Result<(), RevokeError> {
-        if !self.settings().denylist_enabled {
-            return Err(RevokeError::DenylistDisabled);
-        }
-        let token_type = claims.token_type();
-        if !token_type.is_some_and(|token_type| self.settings().checks_denylist(token_type)) {
-            return Err(RevokeError::TypeNotChecked(token_type));
-        }
-        let jti = claims
-            .jti()
-            .ok_or(AuthJwtError::Decode(DecodeError::MissingClaim("jti")))?;
-        let expires_at = claims
-            .expires_at()
-            .map(|exp| exp.saturating_add(self.leeway_secs()));
-        self.record_revocation(jti, expires_at).await
-    }
-
-    /// Verifies `token` (as [`decode`](Self::decode) does) and revokes it.
-    ///
-    /// # Errors
-    ///
-    /// [`RevokeError::Token`] with the token's verification error, or those of
-    /// [`revoke`](Self::revoke).
-    pub async fn revoke_token(&self, token: &str) -> Result<(), RevokeError> {
-        let verified = self.decode(token)?;
-        self.revoke(verified.claims()).await
-    }
-
-    /// Records `jti` as revoked until `expires_at` (seconds since the epoch), or for good.
-    /// The token's type is not known here: make sure `authjwt_denylist_token_checks` lists it.
-    ///
-    /// # Errors
-    ///
-    /// [`RevokeError::DenylistDisabled`] when the denylist is off or checks no token type;
-    /// [`RevokeError::Store`] when the store fails.
-    pub async fn revoke_jti(&self, jti: &str, expires_at: Option<i64>) -> Result<(), RevokeError> {
-        let settings = self.settings();
-        if !settings.denylist_enabled || settings.denylist_token_checks.is_empty() {
-            return Err(RevokeError::DenylistDisabled);
-        }
-        self.record_revocation(jti, expires_at).await
-    }
-
-    async fn record_revocation(
-        &self,
-        jti: &str,
-        expires_at: Option<i64>,
-    ) -> Result<(), RevokeError> {
-        // `build` refuses an enabled denylist without a store.
-        let store = self
-            .revocation_store()
-            .ok_or(RevokeError::DenylistDisabled)?;
-        store
-            .revoke(jti, expires_at)
-            .await
-            .map_err(RevokeError::Store)
     }
 }

@@ -17,6 +17,7 @@ use crate::claims::{
 use crate::codec::{self, PayloadFields, Scalar};
 use crate::config::{AuthJwtConfig, TokenType};
 use crate::error::{AuthJwtError, DecodeError, MAX_ID_CLAIM_LEN};
+use crate::issuer::IssuerVerdict;
 
 /// What a protect function requires of a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,28 +263,6 @@ impl AuthJwtConfig {
             expires_at,
         };
         Ok((dates, issuer))
-    }
-}
-
-/// How a token's `iss` compares with `decode_issuer`, worked out once when it is decoded
-/// because decoding checks it only for some requirements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum IssuerVerdict {
-    /// `iss` is `decode_issuer`, or no issuer is configured.
-    Matches,
-    /// An issuer is configured and the token has no `iss`.
-    Missing,
-    /// An issuer is configured and `iss` is something else.
-    Differs,
-}
-
-impl IssuerVerdict {
-    fn check(self) -> Result<(), DecodeError> {
-        match self {
-            Self::Matches => Ok(()),
-            Self::Missing => Err(DecodeError::MissingClaim("iss")),
-            Self::Differs => Err(DecodeError::InvalidIssuer),
-        }
     }
 }
 

@@ -28,7 +28,6 @@
 
 mod env;
 mod settings;
-mod types;
 
 use std::fmt;
 use std::sync::Arc;
@@ -39,115 +38,13 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 pub use self::settings::Settings;
-pub use self::types::{HttpMethod, SameSite, TokenLocation, TokenType};
 use crate::cache::TokenCache;
 use crate::clock::{Clock, SystemClock};
+pub use crate::error::ConfigError;
 use crate::keys::{KeyMaterial, KeyRing};
 use crate::revocation::RevocationStore;
+pub use crate::types::{HttpMethod, SameSite, TokenLocation, TokenType};
 use crate::{Algorithm, JsonObject};
-
-/// A configuration that failed validation. Each variant names the setting at fault.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// A setting's value is refused: one the original rejects (with its message), or one it
-    /// accepted and then misbehaved on.
-    InvalidValue {
-        /// The setting, as `authjwt_<name>`.
-        setting: &'static str,
-        /// Why it is refused.
-        message: String,
-    },
-    /// A configured algorithm has no key: the original's `RuntimeError`, raised here at
-    /// start-up instead of on the first request.
-    MissingKey {
-        /// `authjwt_secret_key` or `authjwt_public_key`.
-        setting: &'static str,
-        /// The algorithm that needs it.
-        algorithm: Algorithm,
-    },
-    /// A key cannot be parsed, or is of a family the algorithm cannot use.
-    InvalidKey {
-        /// `authjwt_private_key` or `authjwt_public_key`.
-        setting: &'static str,
-        /// Why it is refused.
-        message: String,
-    },
-    /// The HMAC secret is shorter than the hash (RFC 7518 §3.2). Set `allow_weak_secret` to
-    /// accept it anyway.
-    WeakSecret {
-        /// The HMAC algorithm.
-        algorithm: Algorithm,
-        /// The bytes it needs.
-        min_len: usize,
-        /// The bytes the secret has.
-        len: usize,
-    },
-    /// `authjwt_denylist_enabled` is on but no revocation store was given.
-    MissingRevocationStore,
-    /// An `AUTHJWT_*` environment variable that names no setting.
-    UnknownSetting(String),
-}
-
-impl ConfigError {
-    /// The setting at fault, as `authjwt_<name>` (or the unknown variable's name).
-    #[must_use]
-    pub fn setting(&self) -> &str {
-        match self {
-            Self::InvalidValue { setting, .. }
-            | Self::MissingKey { setting, .. }
-            | Self::InvalidKey { setting, .. } => setting,
-            Self::WeakSecret { .. } => "authjwt_secret_key",
-            Self::MissingRevocationStore => "authjwt_denylist_enabled",
-            Self::UnknownSetting(name) => name,
-        }
-    }
-
-    fn invalid(setting: &'static str, message: impl Into<String>) -> Self {
-        Self::InvalidValue {
-            setting,
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::InvalidValue { setting, message } | Self::InvalidKey { setting, message } => {
-                write!(f, "{setting}: {message}")
-            }
-            Self::MissingKey { setting, algorithm } => {
-                let kind = if algorithm.is_symmetric() {
-                    "symmetric"
-                } else {
-                    "asymmetric"
-                };
-                write!(
-                    f,
-                    "{setting} must be set when using {kind} algorithm {algorithm}"
-                )
-            }
-            Self::WeakSecret {
-                algorithm,
-                min_len,
-                len,
-            } => write!(
-                f,
-                "authjwt_secret_key: {algorithm} needs a secret of at least {min_len} bytes \
-                 (RFC 7518 section 3.2), this one has {len}; use a random secret, or set \
-                 authjwt_allow_weak_secret to accept it"
-            ),
-            Self::MissingRevocationStore => f.write_str(
-                "authjwt_denylist_enabled: the denylist is enabled but no revocation store \
-                 was configured",
-            ),
-            Self::UnknownSetting(name) => write!(f, "{name}: unknown setting"),
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}
 
 /// The validated configuration: settings, parsed keys, revocation store and clock.
 ///

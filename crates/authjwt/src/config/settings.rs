@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use super::types::{HttpMethod, SameSite, TokenLocation, TokenType};
 use crate::Algorithm;
+use crate::types::{HttpMethod, SameSite, TokenLocation, TokenType};
 
 /// The settings, one field per `authjwt_*` setting of the original (spec §2.2) plus the three
 /// authjwt adds (`allow_weak_secret`, `max_token_size`, `verified_token_cache`).
