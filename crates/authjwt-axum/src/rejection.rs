@@ -5,7 +5,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use authjwt::{AuthJwtError, CreateTokenError, ErrorCode, RevokeError};
+use authjwt::{AuthJwtError, CreateTokenError, ErrorCode, RevokeError, StoreFailure};
 use axum_core::body::Body;
 use axum_core::response::{IntoResponse, Response};
 use http::header::CONTENT_TYPE;
@@ -18,14 +18,15 @@ use http::{HeaderValue, StatusCode};
 /// guards and [`RequireJwtLayer`](crate::RequireJwtLayer) reject with it.
 ///
 /// * [`AuthJwtError`] answers its [HTTP status](AuthJwtError::http_status) with
-///   `{"detail": "<message>"}`.
+///   `{"detail": "<message>"}`; a revocation store that failed is logged once, at `warn`
+///   level, with its cause.
 /// * [`CreateTokenError`] is the application's bug, not the client's: 500 with
 ///   `{"detail": "Internal Server Error"}`, and the cause logged at `error` level.
 /// * [`RevokeError`]: a token that cannot be revoked answers as the [`AuthJwtError`] it
-///   carries; a store that fails, 503 `Token revocation check unavailable` (the cause logged
-///   at `warn` level); a revocation the configuration makes pointless (the denylist off, or
-///   not checking the token's type), 500 as above, since the application asked for
-///   something its configuration cannot do.
+///   carries; a store that fails, as [`AuthJwtError::RevocationUnavailable`] (503 `Token
+///   revocation check unavailable`); a revocation the configuration makes pointless (the
+///   denylist off, or not checking the token's type), 500 as above, since the application
+///   asked for something its configuration cannot do.
 ///
 /// The response's extensions carry the failure as an [`AuthFailure`] (and an
 /// [`AuthJwtError`] for authentication failures), so a layer can reshape any of them: see
@@ -37,7 +38,9 @@ pub enum AuthJwtRejection {
     Auth(AuthJwtError),
     /// A token could not be created.
     CreateToken(CreateTokenError),
-    /// A token could not be revoked.
+    /// A token could not be revoked because the configuration would never check it revoked
+    /// ([`RevokeError::DenylistDisabled`], [`RevokeError::TypeNotChecked`]); the other
+    /// revocation failures convert to [`Auth`](Self::Auth).
     Revoke(RevokeError),
 }
 
@@ -71,13 +74,16 @@ impl AuthJwtRejection {
     pub fn client_message(&self) -> String {
         match self {
             Self::Auth(err) | Self::Revoke(RevokeError::Token(err)) => err.message(),
-            Self::Revoke(RevokeError::Store(_)) => AuthJwtError::RevocationUnavailable.message(),
+            Self::Revoke(RevokeError::Store(_)) => "Token revocation check unavailable".to_owned(),
             Self::CreateToken(_) | Self::Revoke(_) => "Internal Server Error".to_owned(),
         }
     }
 
     fn log(&self) {
         match self {
+            Self::Auth(AuthJwtError::RevocationUnavailable(failure)) => {
+                tracing::warn!(error = %failure.cause(), "authjwt: the revocation store failed");
+            }
             Self::Auth(_) | Self::Revoke(RevokeError::Token(_)) => {}
             Self::CreateToken(err) => {
                 tracing::error!(error = %err, "authjwt could not create a token");
@@ -126,6 +132,9 @@ impl From<RevokeError> for AuthJwtRejection {
     fn from(err: RevokeError) -> Self {
         match err {
             RevokeError::Token(err) => Self::Auth(err),
+            RevokeError::Store(cause) => Self::Auth(AuthJwtError::RevocationUnavailable(
+                StoreFailure::new(cause),
+            )),
             err => Self::Revoke(err),
         }
     }

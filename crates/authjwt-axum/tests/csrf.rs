@@ -95,7 +95,7 @@ async fn refresh_token_in_the_access_cookie() {
 #[tokio::test]
 async fn verification_errors_come_before_the_comparison() {
     let clock = fixed_clock();
-    let store = Arc::new(MemoryStore::new().with_clock(clock.clone()));
+    let store = Arc::new(MemoryStore::new());
     let config = build(with_clock(
         cookie_builder()
             .denylist_enabled(true)

@@ -336,15 +336,11 @@ impl Case {
     #[must_use]
     pub fn new(algorithm: Algorithm, keys: &Keys) -> Self {
         let store = Arc::new(MemoryStore::new());
-        let revoked_until = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_secs())
-            + LIFETIME.as_secs();
         for _ in 0..REVOKED_ENTRIES {
             store
                 .insert(
                     &authjwt::create::random_uuid().expect("system randomness"),
-                    Some(i64::try_from(revoked_until).unwrap_or(i64::MAX)),
+                    Some(LIFETIME),
                 )
                 .expect("memory store insert");
         }

@@ -37,16 +37,14 @@
 //!
 //! ## How long an entry lives
 //!
-//! The caller gives the instant after which the token can no longer pass verification
-//! (`expires_at`: its `exp` plus the leeway; [`AuthJwtConfig::revoke`] computes it). The
-//! verification pipeline still accepts a token during the second `expires_at` itself, so the
-//! entry lives `expires_at - now + 1` seconds, `now` being read from the store's
-//! [`Clock`] ([`SystemClock`] unless [`RedisStoreBuilder::clock`] says otherwise):
+//! The configuration gives the time to live ([`AuthJwtConfig::revoke`] works it out with its
+//! own clock: until the end of the last second the token can pass, `exp` plus the leeway),
+//! and the store needs no clock of its own:
 //!
-//! * a token that has already expired (`expires_at < now`) stores nothing, and revoking it
-//!   succeeds: it is rejected as expired anyway;
-//! * a token without `exp` (`expires_at = None`) is stored without expiry, as is one whose
-//!   remaining lifetime exceeds 2<sup>40</sup> seconds, beyond what Redis accepts;
+//! * the key is set with `EX <seconds>`, rounded up to whole seconds;
+//! * a token without `exp` (no time to live) is stored without expiry, as is one whose
+//!   remaining lifetime exceeds 2<sup>40</sup> seconds, beyond what Redis accepts; a zero time
+//!   to live stores nothing;
 //! * Redis removes the key by itself once the token is dead, so memory stays bounded by the
 //!   revoked tokens still alive.
 //!
@@ -61,8 +59,9 @@
 //! out of memory, ...) with [`RevocationError::Unavailable`]. The verification pipeline turns
 //! both into [`AuthJwtError::RevocationUnavailable`]: 503
 //! `{"detail":"Token revocation check unavailable"}`. A request is never let through because
-//! Redis could not answer, and never waits for Redis longer than the timeout. Each failure is
-//! logged with `tracing` at `warn` level, naming the server (never its password).
+//! Redis could not answer, and never waits for Redis longer than the timeout. The failure is
+//! logged once, where it becomes a response (`authjwt-axum` logs it at `warn` level); the
+//! store adds a `debug` line naming the server (never its password).
 //!
 //! ## Reconnection
 //!
@@ -114,7 +113,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use authjwt::revocation::StoreFuture;
-use authjwt::{Claims, Clock, RevocationError, RevocationStore, SystemClock};
+use authjwt::{Claims, RevocationError, RevocationStore};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncConnectionConfig, Client, Cmd, FromRedisValue, RedisError};
 
@@ -157,7 +156,7 @@ const MAX_TTL_SECS: u64 = 1 << 40;
 ///     .connect()
 ///     .await?;
 ///
-/// store.insert("a-jti", Some(1_900_000_000)).await?;
+/// store.insert("a-jti", Some(Duration::from_secs(900))).await?;
 /// assert!(store.contains("a-jti").await?);
 /// # Ok(())
 /// # }
@@ -167,7 +166,6 @@ pub struct RedisStore {
     manager: ConnectionManager,
     key_prefix: Arc<str>,
     timeout: Duration,
-    clock: Arc<dyn Clock>,
     /// `host:port/db`, for logs and `Debug`; never the credentials.
     server: Arc<str>,
 }
@@ -178,7 +176,6 @@ impl fmt::Debug for RedisStore {
             .field("server", &self.server)
             .field("key_prefix", &self.key_prefix)
             .field("timeout", &self.timeout)
-            .field("clock", &self.clock)
             .finish_non_exhaustive()
     }
 }
@@ -186,7 +183,7 @@ impl fmt::Debug for RedisStore {
 impl RedisStore {
     /// Connects to the Redis server at `url` with the default settings: key prefix
     /// [`DEFAULT_KEY_PREFIX`], command timeout [`DEFAULT_TIMEOUT`], connection timeout
-    /// [`DEFAULT_CONNECT_TIMEOUT`], the system clock.
+    /// [`DEFAULT_CONNECT_TIMEOUT`].
     ///
     /// `url` is a redis-rs connection URL: `redis://[[user]:password@]host[:port][/db]`, or
     /// `redis+unix:///path/to/socket[?db=N]`.
@@ -214,7 +211,6 @@ impl RedisStore {
             key_prefix: DEFAULT_KEY_PREFIX.to_owned(),
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            clock: Arc::new(SystemClock),
         }
     }
 
@@ -261,16 +257,14 @@ impl RedisStore {
         Ok(found > 0)
     }
 
-    /// Records `jti` as revoked until `expires_at` (seconds since the epoch: the token's `exp`
-    /// plus the leeway), or for good when `None`: one `SET ... EX`. An entry that would
-    /// already be expired is not stored, and that succeeds. Revoking again replaces the
-    /// expiry.
+    /// Records `jti` as revoked for `ttl`, or for good when `None`: one `SET ... EX`. A zero
+    /// `ttl` stores nothing, and that succeeds. Revoking again replaces the expiry.
     ///
     /// # Errors
     ///
     /// As [`contains`](Self::contains).
-    pub async fn insert(&self, jti: &str, expires_at: Option<i64>) -> Result<(), RevocationError> {
-        let ttl = match time_to_live(expires_at, self.clock.now()) {
+    pub async fn insert(&self, jti: &str, ttl: Option<Duration>) -> Result<(), RevocationError> {
+        let ttl = match time_to_live(ttl) {
             TimeToLive::Expired => return Ok(()),
             ttl => ttl,
         };
@@ -316,7 +310,7 @@ impl RedisStore {
             Ok(Err(err)) if !err.is_timeout() => RevocationError::Unavailable(Box::new(err)),
             Ok(Err(_)) | Err(_) => RevocationError::Timeout,
         };
-        tracing::warn!(
+        tracing::debug!(
             server = %self.server,
             error = %error,
             "authjwt-redis: the revocation store failed; the request fails closed",
@@ -330,15 +324,15 @@ impl RevocationStore for RedisStore {
         StoreFuture::boxed(self.contains(jti))
     }
 
-    fn revoke<'a>(&'a self, jti: &'a str, expires_at: Option<i64>) -> StoreFuture<'a, ()> {
-        StoreFuture::boxed(self.insert(jti, expires_at))
+    fn revoke<'a>(&'a self, jti: &'a str, ttl: Option<Duration>) -> StoreFuture<'a, ()> {
+        StoreFuture::boxed(self.insert(jti, ttl))
     }
 }
 
 /// How long an entry is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TimeToLive {
-    /// The token can no longer pass verification: nothing to store.
+    /// Nothing left to keep.
     Expired,
     /// No expiry.
     Forever,
@@ -346,18 +340,18 @@ enum TimeToLive {
     Seconds(u64),
 }
 
-/// The pipeline accepts a token while `now <= exp + leeway` (whole seconds), that is up to
-/// the end of the second `expires_at`: the entry must outlive it, hence the `+ 1`.
-fn time_to_live(expires_at: Option<i64>, now: i64) -> TimeToLive {
-    let Some(expires_at) = expires_at else {
+/// Whole seconds, rounded up so the key never outlives its time to live by less than asked;
+/// beyond what Redis accepts, for good.
+fn time_to_live(ttl: Option<Duration>) -> TimeToLive {
+    let Some(ttl) = ttl else {
         return TimeToLive::Forever;
     };
-    if expires_at < now {
-        return TimeToLive::Expired;
-    }
-    let seconds = i128::from(expires_at) - i128::from(now) + 1;
-    match u64::try_from(seconds) {
-        Ok(seconds) if seconds <= MAX_TTL_SECS => TimeToLive::Seconds(seconds),
+    let seconds = ttl
+        .as_secs()
+        .saturating_add(u64::from(ttl.subsec_nanos() > 0));
+    match seconds {
+        0 => TimeToLive::Expired,
+        seconds if seconds <= MAX_TTL_SECS => TimeToLive::Seconds(seconds),
         _ => TimeToLive::Forever,
     }
 }
@@ -365,8 +359,7 @@ fn time_to_live(expires_at: Option<i64>, now: i64) -> TimeToLive {
 /// Configures and connects a [`RedisStore`]; start from [`RedisStore::builder`].
 ///
 /// ```no_run
-/// use std::{sync::Arc, time::Duration};
-/// use authjwt::FixedClock;
+/// use std::time::Duration;
 /// use authjwt_redis::RedisStore;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
@@ -375,7 +368,6 @@ fn time_to_live(expires_at: Option<i64>, now: i64) -> TimeToLive {
 ///     .key_prefix("myapp:revoked:")
 ///     .timeout(Duration::from_millis(200))
 ///     .connect_timeout(Duration::from_secs(2))
-///     .clock(Arc::new(FixedClock::new(1_700_000_000)))
 ///     .connect()
 ///     .await?;
 /// # Ok(())
@@ -387,7 +379,6 @@ pub struct RedisStoreBuilder {
     key_prefix: String,
     timeout: Duration,
     connect_timeout: Duration,
-    clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for RedisStoreBuilder {
@@ -397,7 +388,6 @@ impl fmt::Debug for RedisStoreBuilder {
             .field("key_prefix", &self.key_prefix)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
-            .field("clock", &self.clock)
             .finish_non_exhaustive()
     }
 }
@@ -426,13 +416,6 @@ impl RedisStoreBuilder {
         self
     }
 
-    /// The clock the remaining lifetime of a revoked token is measured against. Default
-    /// [`SystemClock`]; give it the configuration's clock when that is not the system's.
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
     /// Connects, checks that Redis answers `PING` within the connection timeout, and returns
     /// the store. Must run inside a Tokio runtime with its time driver enabled.
     ///
@@ -452,7 +435,6 @@ impl RedisStoreBuilder {
             key_prefix,
             timeout,
             connect_timeout,
-            clock,
         } = self;
         let client =
             Client::open(url.as_str()).map_err(|err| ConnectError::InvalidUrl(Box::new(err)))?;
@@ -511,7 +493,6 @@ impl RedisStoreBuilder {
             manager,
             key_prefix: key_prefix.into(),
             timeout,
-            clock,
             server,
         })
     }
@@ -565,29 +546,42 @@ impl StdError for ConnectError {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::{MAX_TTL_SECS, TimeToLive, time_to_live};
 
     #[test]
-    fn entries_outlive_the_last_second_the_token_passes() {
-        assert_eq!(time_to_live(Some(1_130), 1_000), TimeToLive::Seconds(131));
-        assert_eq!(time_to_live(Some(1_000), 1_000), TimeToLive::Seconds(1));
-    }
-
-    #[test]
-    fn expired_entries_are_not_stored() {
-        assert_eq!(time_to_live(Some(999), 1_000), TimeToLive::Expired);
-        assert_eq!(time_to_live(Some(i64::MIN), i64::MAX), TimeToLive::Expired);
-    }
-
-    #[test]
-    fn tokens_without_exp_or_beyond_redis_range_never_expire() {
-        assert_eq!(time_to_live(None, 1_000), TimeToLive::Forever);
-        assert_eq!(time_to_live(Some(i64::MAX), i64::MIN), TimeToLive::Forever);
-        let max = i64::try_from(MAX_TTL_SECS).unwrap_or(i64::MAX);
+    fn times_to_live_are_whole_seconds_rounded_up() {
         assert_eq!(
-            time_to_live(Some(max - 1), 0),
+            time_to_live(Some(Duration::from_secs(131))),
+            TimeToLive::Seconds(131)
+        );
+        assert_eq!(
+            time_to_live(Some(Duration::from_millis(1_001))),
+            TimeToLive::Seconds(2)
+        );
+        assert_eq!(
+            time_to_live(Some(Duration::from_nanos(1))),
+            TimeToLive::Seconds(1)
+        );
+    }
+
+    #[test]
+    fn a_zero_time_to_live_stores_nothing() {
+        assert_eq!(time_to_live(Some(Duration::ZERO)), TimeToLive::Expired);
+    }
+
+    #[test]
+    fn no_time_to_live_or_one_beyond_redis_range_never_expires() {
+        assert_eq!(time_to_live(None), TimeToLive::Forever);
+        assert_eq!(
+            time_to_live(Some(Duration::from_secs(MAX_TTL_SECS))),
             TimeToLive::Seconds(MAX_TTL_SECS)
         );
-        assert_eq!(time_to_live(Some(max), 0), TimeToLive::Forever);
+        assert_eq!(
+            time_to_live(Some(Duration::from_secs(MAX_TTL_SECS + 1))),
+            TimeToLive::Forever
+        );
+        assert_eq!(time_to_live(Some(Duration::MAX)), TimeToLive::Forever);
     }
 }

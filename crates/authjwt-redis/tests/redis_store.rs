@@ -179,13 +179,10 @@ async fn entries_live_until_the_token_can_no_longer_pass() {
     let key = store.key(&jti_of(&config, &token));
     assert!((130..=131).contains(&ttl(&mut connection, &key).await));
 
-    // A fixed clock shared by the configuration and the store: exactly exp + leeway - now + 1.
+    // A fixed clock years from the system's: the time to live is the configuration's,
+    // exactly exp + leeway - now + 1; the store has no clock to disagree with it.
     let clock = Arc::new(FixedClock::new(1_700_000_000));
-    let store = RedisStore::builder(server.url())
-        .clock(clock.clone())
-        .connect()
-        .await
-        .expect("connects");
+    let store = RedisStore::connect(&server.url()).await.expect("connects");
     let config = config_with(store.clone(), clock.clone());
     let token = config
         .access_token("alice")
@@ -239,7 +236,7 @@ async fn entries_live_until_the_token_can_no_longer_pass() {
     clock.advance(71);
     config.revoke(&short_claims).await.expect("a no-op");
     store
-        .insert("expired-jti", Some(clock.now() - 1))
+        .insert("expired-jti", Some(Duration::ZERO))
         .await
         .expect("a no-op");
     assert_eq!(key_count(&mut connection).await, keys_before);
@@ -252,11 +249,24 @@ async fn entries_live_until_the_token_can_no_longer_pass() {
     assert!(!store.contains("expired-jti").await.expect("answers"));
 
     // The last second the token passes still stores an entry.
+    let last = config
+        .access_token("alice")
+        .expires(Duration::from_secs(10))
+        .encode()
+        .expect("a token");
+    let last_claims = config.decode(&last).expect("valid").into_claims();
+    clock.advance(20);
+    config.revoke(&last_claims).await.expect("revoked");
+    assert_eq!(
+        ttl(&mut connection, &store.key(last_claims.jti().expect("jti"))).await,
+        1
+    );
+    // Part of a second counts as a whole one.
     store
-        .insert("last-second", Some(clock.now()))
+        .insert("part-second", Some(Duration::from_millis(1)))
         .await
         .expect("stored");
-    assert_eq!(ttl(&mut connection, &store.key("last-second")).await, 1);
+    assert_eq!(ttl(&mut connection, &store.key("part-second")).await, 1);
 }
 
 #[tokio::test]
@@ -442,7 +452,7 @@ async fn keys_are_prefixed_and_jtis_are_opaque_bytes() {
 
     // The default prefix.
     default
-        .insert("plain", Some(i64::MAX))
+        .insert("plain", Some(Duration::MAX))
         .await
         .expect("stored");
     let exists: i64 = redis::cmd("EXISTS")

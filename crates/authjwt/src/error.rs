@@ -10,6 +10,7 @@
 //! A configuration refused at start-up is a [`ConfigError`].
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::algorithm::Algorithm;
 
@@ -50,8 +51,9 @@ pub enum AuthJwtError {
     /// `FreshTokenRequired` (401): the access token is not fresh.
     FreshTokenRequired,
     /// The revocation store could not answer (503). authjwt fails closed: a token whose
-    /// revocation status is unknown is refused.
-    RevocationUnavailable,
+    /// revocation status is unknown is refused. The store's error is the
+    /// [`source`](std::error::Error::source), for logs; the client is told no more.
+    RevocationUnavailable(StoreFailure),
 }
 
 impl AuthJwtError {
@@ -69,7 +71,7 @@ impl AuthJwtError {
             Self::Csrf(_) | Self::RevokedToken | Self::FreshTokenRequired => 401,
             Self::MissingToken(MissingToken::WebSocket { .. }) => 1008,
             Self::MissingToken(_) => 401,
-            Self::RevocationUnavailable => 503,
+            Self::RevocationUnavailable(_) => 503,
         }
     }
 
@@ -96,7 +98,7 @@ impl AuthJwtError {
     #[must_use]
     pub fn websocket_close_code(&self) -> u16 {
         match self {
-            Self::RevocationUnavailable => 1013,
+            Self::RevocationUnavailable(_) => 1013,
             _ => 1008,
         }
     }
@@ -122,7 +124,7 @@ impl AuthJwtError {
             Self::AccessTokenRequired => ErrorCode::AccessTokenRequired,
             Self::RefreshTokenRequired => ErrorCode::RefreshTokenRequired,
             Self::FreshTokenRequired => ErrorCode::FreshTokenRequired,
-            Self::RevocationUnavailable => ErrorCode::RevocationUnavailable,
+            Self::RevocationUnavailable(_) => ErrorCode::RevocationUnavailable,
         }
     }
 
@@ -144,7 +146,7 @@ impl AuthJwtError {
             Self::AccessTokenRequired => "AccessTokenRequired",
             Self::RefreshTokenRequired => "RefreshTokenRequired",
             Self::FreshTokenRequired => "FreshTokenRequired",
-            Self::RevocationUnavailable => "RevocationUnavailable",
+            Self::RevocationUnavailable(_) => "RevocationUnavailable",
         }
     }
 }
@@ -160,12 +162,99 @@ impl fmt::Display for AuthJwtError {
             Self::AccessTokenRequired => f.write_str("Only access tokens are allowed"),
             Self::RefreshTokenRequired => f.write_str("Only refresh tokens are allowed"),
             Self::FreshTokenRequired => f.write_str("Fresh token required"),
-            Self::RevocationUnavailable => f.write_str("Token revocation check unavailable"),
+            Self::RevocationUnavailable(_) => f.write_str("Token revocation check unavailable"),
         }
     }
 }
 
-impl std::error::Error for AuthJwtError {}
+impl std::error::Error for AuthJwtError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::RevocationUnavailable(failure) => Some(failure.cause()),
+            _ => None,
+        }
+    }
+}
+
+/// Why a revocation store could not answer or record.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RevocationError {
+    /// The store is unreachable or failed.
+    Unavailable(Box<dyn std::error::Error + Send + Sync>),
+    /// The store did not answer in time.
+    Timeout,
+    /// The store only answers queries; it cannot record revocations.
+    ReadOnly,
+    /// The store is full and refuses to evict live entries.
+    CapacityExceeded,
+}
+
+impl fmt::Display for RevocationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unavailable(source) => write!(f, "the revocation store is unavailable: {source}"),
+            Self::Timeout => f.write_str("the revocation store did not answer in time"),
+            Self::ReadOnly => f.write_str("the revocation store cannot record revocations"),
+            Self::CapacityExceeded => f.write_str("the revocation store is full"),
+        }
+    }
+}
+
+impl std::error::Error for RevocationError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Unavailable(source) => Some(source.as_ref()),
+            _ => None,
+        }
+    }
+}
+
+/// The cause of [`AuthJwtError::RevocationUnavailable`]: the store's error, shared so the
+/// error stays cheap to clone.
+///
+/// Two failures compare equal whatever their causes: the cause is for the logs, and the
+/// answer is the same.
+///
+/// ```
+/// use std::error::Error as _;
+/// use authjwt::{AuthJwtError, RevocationError, StoreFailure};
+///
+/// let err = AuthJwtError::RevocationUnavailable(StoreFailure::new(RevocationError::Timeout));
+/// assert_eq!(err.message(), "Token revocation check unavailable");
+/// assert_eq!(err.source().map(ToString::to_string).as_deref(), Some("the revocation store did not answer in time"));
+/// assert_eq!(err, AuthJwtError::RevocationUnavailable(StoreFailure::new(RevocationError::ReadOnly)));
+/// ```
+#[derive(Debug, Clone)]
+pub struct StoreFailure(Arc<RevocationError>);
+
+impl StoreFailure {
+    /// A failure caused by `cause`.
+    #[must_use]
+    pub fn new(cause: RevocationError) -> Self {
+        Self(Arc::new(cause))
+    }
+
+    /// The store's error.
+    #[must_use]
+    pub fn cause(&self) -> &RevocationError {
+        &self.0
+    }
+}
+
+impl PartialEq for StoreFailure {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for StoreFailure {}
+
+impl From<RevocationError> for StoreFailure {
+    fn from(cause: RevocationError) -> Self {
+        Self::new(cause)
+    }
+}
 
 impl From<InvalidHeader> for AuthJwtError {
     fn from(inner: InvalidHeader) -> Self {

@@ -42,6 +42,7 @@
 //! | [`csrf`] | the constant-time double-submit comparison |
 //! | [`revocation`] | [`RevocationStore`], [`MemoryStore`](revocation::MemoryStore), closure adapters |
 //! | [`clock`] | [`Clock`], [`SystemClock`], [`FixedClock`] for tests |
+//! | `testing` | (feature `testing`) test tokens: expired, revoked, not fresh, hand-made |
 //!
 //! ## Keys
 //!
@@ -67,6 +68,9 @@ mod issuer;
 mod keys;
 pub mod revocation;
 mod revoke;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 mod types;
 pub mod verify;
 
@@ -77,7 +81,7 @@ pub use crate::config::{AuthJwtConfig, AuthJwtConfigBuilder, Settings};
 pub use crate::create::{Access, Audience, ExpiresTime, Refresh, TokenBuilder};
 pub use crate::error::{
     AuthJwtError, ConfigError, CreateTokenError, CsrfError, DecodeError, ErrorCode, InvalidHeader,
-    MissingToken,
+    MissingToken, StoreFailure,
 };
 pub use crate::revocation::{RevocationError, RevocationStore, RevokeError};
 pub use crate::types::{HttpMethod, SameSite, TokenLocation, TokenType};

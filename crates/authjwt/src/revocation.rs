@@ -15,45 +15,12 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use crate::claims::Claims;
-use crate::clock::{Clock, SystemClock};
+pub use crate::error::RevocationError;
 use crate::error::{AuthJwtError, ErrorCode};
 use crate::types::TokenType;
-
-/// Why a revocation store could not answer.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum RevocationError {
-    /// The store is unreachable or failed.
-    Unavailable(Box<dyn std::error::Error + Send + Sync>),
-    /// The store did not answer in time.
-    Timeout,
-    /// The store only answers queries; it cannot record revocations.
-    ReadOnly,
-    /// The store is full and refuses to evict live entries.
-    CapacityExceeded,
-}
-
-impl fmt::Display for RevocationError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Unavailable(source) => write!(f, "the revocation store is unavailable: {source}"),
-            Self::Timeout => f.write_str("the revocation store did not answer in time"),
-            Self::ReadOnly => f.write_str("the revocation store cannot record revocations"),
-            Self::CapacityExceeded => f.write_str("the revocation store is full"),
-        }
-    }
-}
-
-impl std::error::Error for RevocationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unavailable(source) => Some(source.as_ref()),
-            _ => None,
-        }
-    }
-}
 
 /// Why a token could not be revoked.
 ///
@@ -204,11 +171,13 @@ pub trait RevocationStore: Send + Sync {
     /// for stores that decide on more than the id (the original's callback received them).
     fn is_revoked<'a>(&'a self, jti: &'a str, claims: &'a Claims) -> StoreFuture<'a, bool>;
 
-    /// Records `jti` as revoked until `expires_at` (seconds since the epoch; the token's `exp`
-    /// plus the leeway), or for good when `None`. The default refuses with
+    /// Records `jti` as revoked for `ttl`, or for good when `None`. The configuration works
+    /// the time to live out with its own clock (until the end of the last second its token
+    /// can pass: `exp` plus the leeway), so a store needs no clock of its own, and never
+    /// gets a revocation of a token that can no longer pass. The default refuses with
     /// [`RevocationError::ReadOnly`], for stores that only answer queries.
-    fn revoke<'a>(&'a self, jti: &'a str, expires_at: Option<i64>) -> StoreFuture<'a, ()> {
-        let _ = (jti, expires_at);
+    fn revoke<'a>(&'a self, jti: &'a str, ttl: Option<Duration>) -> StoreFuture<'a, ()> {
+        let _ = (jti, ttl);
         StoreFuture::ready(Err(RevocationError::ReadOnly))
     }
 }
@@ -218,8 +187,8 @@ impl<S: RevocationStore + ?Sized> RevocationStore for Arc<S> {
         (**self).is_revoked(jti, claims)
     }
 
-    fn revoke<'a>(&'a self, jti: &'a str, expires_at: Option<i64>) -> StoreFuture<'a, ()> {
-        (**self).revoke(jti, expires_at)
+    fn revoke<'a>(&'a self, jti: &'a str, ttl: Option<Duration>) -> StoreFuture<'a, ()> {
+        (**self).revoke(jti, ttl)
     }
 }
 
@@ -317,8 +286,9 @@ const SHARDS: usize = 16;
 /// The in-memory store: revoked ids kept until their token expires, in shards that readers
 /// share without waiting for each other.
 ///
-/// An entry is dropped once its token's `exp` plus leeway has passed (lazily, when its shard
-/// grows; or by [`purge_expired`](Self::purge_expired)). Entries of tokens without `exp` stay
+/// An entry is dropped once its time to live has passed (lazily, when its shard grows; or by
+/// [`purge_expired`](Self::purge_expired)); time is measured with the monotonic
+/// [`Instant`], the lifetime given by the configuration. Entries of tokens without `exp` stay
 /// until [`remove`](Self::remove)d. Each entry costs about 90 bytes with a 36-byte `jti`
 /// (measured in `tests/memory_store.rs`), plus the hash table's spare room.
 ///
@@ -351,7 +321,6 @@ const SHARDS: usize = 16;
 pub struct MemoryStore {
     shards: [RwLock<Shard>; SHARDS],
     hasher: RandomState,
-    clock: Arc<dyn Clock>,
     capacity: usize,
     unexpiring_limit: usize,
     len: AtomicUsize,
@@ -361,8 +330,8 @@ pub struct MemoryStore {
 
 #[derive(Default)]
 struct Shard {
-    /// `jti` to the last second (inclusive) its token can still pass `exp`.
-    entries: HashMap<Box<str>, Option<i64>>,
+    /// `jti` to the moment its revocation may be forgotten; `None`: never.
+    entries: HashMap<Box<str>, Option<Instant>>,
     /// The size at which the next insert first drops expired entries.
     purge_at: usize,
 }
@@ -392,25 +361,17 @@ impl MemoryStore {
     /// The entries of tokens without `exp` a new store holds at most: 100,000.
     pub const DEFAULT_UNEXPIRING_LIMIT: usize = 100_000;
 
-    /// An empty store on the system clock, with the default limits.
+    /// An empty store with the default limits.
     #[must_use]
     pub fn new() -> Self {
         Self {
             shards: Default::default(),
             hasher: RandomState::new(),
-            clock: Arc::new(SystemClock),
             capacity: Self::DEFAULT_CAPACITY,
             unexpiring_limit: Self::DEFAULT_UNEXPIRING_LIMIT,
             len: AtomicUsize::new(0),
             unexpiring: AtomicUsize::new(0),
         }
-    }
-
-    /// Measures expiry against `clock` (give it the configuration's clock in tests).
-    #[must_use]
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
     }
 
     /// Refuses revocations beyond `entries` live entries with
@@ -443,30 +404,31 @@ impl MemoryStore {
         self.len() == 0
     }
 
-    /// Whether `jti` is revoked and its token can still be valid.
+    /// Whether `jti` is revoked and its time to live has not passed.
     #[must_use]
     pub fn contains(&self, jti: &str) -> bool {
-        // The clock is read only for a revoked id: most lookups find nothing.
+        // Time is read only for a revoked id: most lookups find nothing.
         self.shard(jti)
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .entries
             .get(jti)
-            .is_some_and(|expires_at| expires_at.is_none_or(|at| self.clock.now() <= at))
+            .is_some_and(|forget_at| forget_at.is_none_or(|at| Instant::now() < at))
     }
 
-    /// Records `jti` as revoked until `expires_at`. An entry that would already be expired is
-    /// not stored.
+    /// Records `jti` as revoked for `ttl`, or for good when `None` (or when `ttl` is too long
+    /// to represent). A zero `ttl` stores nothing.
     ///
     /// # Errors
     ///
-    /// [`RevocationError::CapacityExceeded`] when the capacity limit, or for `expires_at`
-    /// `None` the limit of entries without expiry, is reached.
-    pub fn insert(&self, jti: &str, expires_at: Option<i64>) -> Result<(), RevocationError> {
-        let now = self.clock.now();
-        if expires_at.is_some_and(|at| at < now) {
+    /// [`RevocationError::CapacityExceeded`] when the capacity limit, or for an entry kept for
+    /// good the limit of such entries, is reached.
+    pub fn insert(&self, jti: &str, ttl: Option<Duration>) -> Result<(), RevocationError> {
+        if ttl == Some(Duration::ZERO) {
             return Ok(());
         }
+        let now = Instant::now();
+        let forget_at = ttl.and_then(|ttl| now.checked_add(ttl));
         let mut shard = self
             .shard(jti)
             .write()
@@ -492,17 +454,17 @@ impl MemoryStore {
             }
         }
         let previous = shard.entries.get(jti).copied();
-        let adds_unexpiring = expires_at.is_none() && previous != Some(None);
+        let adds_unexpiring = forget_at.is_none() && previous != Some(None);
         if adds_unexpiring && self.unexpiring.load(Ordering::Relaxed) >= self.unexpiring_limit {
             return Err(RevocationError::CapacityExceeded);
         }
-        shard.entries.insert(jti.into(), expires_at);
+        shard.entries.insert(jti.into(), forget_at);
         if previous.is_none() {
             self.len.fetch_add(1, Ordering::Relaxed);
         }
         if adds_unexpiring {
             self.unexpiring.fetch_add(1, Ordering::Relaxed);
-        } else if previous == Some(None) && expires_at.is_some() {
+        } else if previous == Some(None) && forget_at.is_some() {
             self.unexpiring.fetch_sub(1, Ordering::Relaxed);
         }
         Ok(())
@@ -531,24 +493,24 @@ impl MemoryStore {
         true
     }
 
-    /// Drops every entry whose token has expired; returns how many entries remain.
+    /// Drops every entry whose time to live has passed; returns how many entries remain.
     pub fn purge_expired(&self) -> usize {
-        self.purge_all(self.clock.now());
+        self.purge_all(Instant::now());
         self.len()
     }
 
-    fn purge_all(&self, now: i64) {
+    fn purge_all(&self, now: Instant) {
         for shard in &self.shards {
             let mut shard = shard.write().unwrap_or_else(PoisonError::into_inner);
             self.purge_shard(&mut shard, now);
         }
     }
 
-    fn purge_shard(&self, shard: &mut Shard, now: i64) {
+    fn purge_shard(&self, shard: &mut Shard, now: Instant) {
         let before = shard.entries.len();
         shard
             .entries
-            .retain(|_, expires_at| expires_at.is_none_or(|at| now <= at));
+            .retain(|_, forget_at| forget_at.is_none_or(|at| now < at));
         self.len
             .fetch_sub(before - shard.entries.len(), Ordering::Relaxed);
     }
@@ -566,7 +528,7 @@ impl RevocationStore for MemoryStore {
         StoreFuture::ready(Ok(self.contains(jti)))
     }
 
-    fn revoke<'a>(&'a self, jti: &'a str, expires_at: Option<i64>) -> StoreFuture<'a, ()> {
-        StoreFuture::ready(self.insert(jti, expires_at))
+    fn revoke<'a>(&'a self, jti: &'a str, ttl: Option<Duration>) -> StoreFuture<'a, ()> {
+        StoreFuture::ready(self.insert(jti, ttl))
     }
 }

@@ -16,7 +16,7 @@ use crate::claims::{
 };
 use crate::codec::{self, PayloadFields, Scalar};
 use crate::config::{AuthJwtConfig, TokenType};
-use crate::error::{AuthJwtError, DecodeError, MAX_ID_CLAIM_LEN};
+use crate::error::{AuthJwtError, DecodeError, MAX_ID_CLAIM_LEN, RevocationError, StoreFailure};
 use crate::issuer::IssuerVerdict;
 
 /// What a protect function requires of a token.
@@ -139,12 +139,16 @@ impl AuthJwtConfig {
         let jti = claims.jti().ok_or(DecodeError::MissingClaim("jti"))?;
         // `build` refuses an enabled denylist without a store.
         let Some(store) = self.revocation_store() else {
-            return Err(AuthJwtError::RevocationUnavailable);
+            return Err(AuthJwtError::RevocationUnavailable(StoreFailure::new(
+                RevocationError::Unavailable("no revocation store is configured".into()),
+            )));
         };
         match store.is_revoked(jti, claims).await {
             Ok(false) => Ok(()),
             Ok(true) => Err(AuthJwtError::RevokedToken),
-            Err(_) => Err(AuthJwtError::RevocationUnavailable),
+            Err(cause) => Err(AuthJwtError::RevocationUnavailable(StoreFailure::new(
+                cause,
+            ))),
         }
     }
 

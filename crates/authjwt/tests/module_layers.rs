@@ -16,6 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["config"],
     &["create", "verify"],
     &["revoke"],
+    &["testing"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

@@ -143,7 +143,7 @@ async fn the_issuer_is_checked_on_every_hit_that_requires_it() {
 
 #[tokio::test]
 async fn a_token_revoked_after_it_was_remembered_is_refused() {
-    let store = Arc::new(MemoryStore::new().with_clock(fixed_clock()));
+    let store = Arc::new(MemoryStore::new());
     let pair = Pair::new(|builder| {
         builder
             .denylist_enabled(true)

@@ -5,7 +5,7 @@ mod common;
 
 use authjwt::{
     AuthJwtError, Claims, CreateTokenError, CsrfError, DecodeError, ErrorCode, FromVerifiedToken,
-    InvalidHeader, MissingToken, Subject, VerifiedToken,
+    InvalidHeader, MissingToken, RevocationError, StoreFailure, Subject, VerifiedToken,
 };
 use common::{builder, hs256_claims};
 use serde::{Deserialize, Serialize};
@@ -263,7 +263,7 @@ fn every_failure_has_a_stable_code_and_separate_http_and_websocket_answers() {
             1008,
         ),
         (
-            AuthJwtError::RevocationUnavailable,
+            AuthJwtError::RevocationUnavailable(StoreFailure::new(RevocationError::Timeout)),
             "revocation_unavailable",
             503,
             1013,

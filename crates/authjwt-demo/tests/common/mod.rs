@@ -8,6 +8,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use authjwt::revocation::StoreFuture;
 use authjwt::{
@@ -533,7 +534,7 @@ pub fn ecdsa_der(raw: &[u8]) -> Vec<u8> {
 pub struct TestStore {
     revoked: Mutex<HashSet<String>>,
     queries: Mutex<Vec<String>>,
-    revocations: Mutex<Vec<(String, Option<i64>)>>,
+    revocations: Mutex<Vec<(String, Option<Duration>)>>,
     failing: Mutex<Option<fn() -> RevocationError>>,
 }
 
@@ -560,7 +561,7 @@ impl TestStore {
         self.queries.lock().expect("not poisoned").clone()
     }
 
-    pub fn revocations(&self) -> Vec<(String, Option<i64>)> {
+    pub fn revocations(&self) -> Vec<(String, Option<Duration>)> {
         self.revocations.lock().expect("not poisoned").clone()
     }
 }
@@ -577,14 +578,14 @@ impl RevocationStore for TestStore {
         StoreFuture::ready(Ok(self.revoked.lock().expect("not poisoned").contains(jti)))
     }
 
-    fn revoke<'a>(&'a self, jti: &'a str, expires_at: Option<i64>) -> StoreFuture<'a, ()> {
+    fn revoke<'a>(&'a self, jti: &'a str, ttl: Option<Duration>) -> StoreFuture<'a, ()> {
         if let Some(make) = *self.failing.lock().expect("not poisoned") {
             return StoreFuture::ready(Err(make()));
         }
         self.revocations
             .lock()
             .expect("not poisoned")
-            .push((jti.to_owned(), expires_at));
+            .push((jti.to_owned(), ttl));
         self.revoke_now(jti);
         StoreFuture::ready(Ok(()))
     }

@@ -7,6 +7,7 @@ use std::fmt::Debug;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use authjwt::revocation::StoreFuture;
 use authjwt::{
@@ -155,7 +156,7 @@ pub fn is_uuid4(text: &str) -> bool {
 pub struct RecordingStore {
     revoked: Mutex<HashSet<String>>,
     queries: Mutex<Vec<String>>,
-    revocations: Mutex<Vec<(String, Option<i64>)>>,
+    revocations: Mutex<Vec<(String, Option<Duration>)>>,
 }
 
 impl RecordingStore {
@@ -174,8 +175,8 @@ impl RecordingStore {
         self.queries.lock().expect("not poisoned").clone()
     }
 
-    /// The `(jti, expires_at)` pairs revoked, in order.
-    pub fn revocations(&self) -> Vec<(String, Option<i64>)> {
+    /// The `(jti, time to live)` pairs revoked, in order.
+    pub fn revocations(&self) -> Vec<(String, Option<Duration>)> {
         self.revocations.lock().expect("not poisoned").clone()
     }
 }
@@ -189,11 +190,11 @@ impl RevocationStore for RecordingStore {
         StoreFuture::ready(Ok(self.revoked.lock().expect("not poisoned").contains(jti)))
     }
 
-    fn revoke<'a>(&'a self, jti: &'a str, expires_at: Option<i64>) -> StoreFuture<'a, ()> {
+    fn revoke<'a>(&'a self, jti: &'a str, ttl: Option<Duration>) -> StoreFuture<'a, ()> {
         self.revocations
             .lock()
             .expect("not poisoned")
-            .push((jti.to_owned(), expires_at));
+            .push((jti.to_owned(), ttl));
         self.revoked
             .lock()
             .expect("not poisoned")
