@@ -9,7 +9,7 @@ use authjwt_axum::{AuthJwtConfig, ExpiresTime};
 use axum::Router;
 use common::{
     NOW, SECRET, b64url, bearer, build, builder, fixed_clock, get_with, hmac_sha256, hs256_token,
-    signed, unsigned_with_header, with_clock, world_app,
+    signed, test_tokens, unsigned_with_header, with_clock, world_app,
 };
 use serde_json::json;
 
@@ -307,14 +307,15 @@ async fn malformed_headers_and_payloads() {
     let answer = get_bearer(
         &app,
         "/jwt-required",
-        &hs256_token(SECRET, header, "not json"),
+        &test_tokens().with_parts(header, "not json").unwrap(),
     )
     .await;
     assert_eq!(answer.status, 422);
     let detail = answer.body["detail"].as_str().unwrap();
     assert!(detail.starts_with("Invalid payload string: "), "{detail}");
 
-    get_bearer(&app, "/jwt-required", &hs256_token(SECRET, header, "[1,2]"))
+    let array = test_tokens().with_parts(header, "[1,2]").unwrap();
+    get_bearer(&app, "/jwt-required", &array)
         .await
         .assert_detail(422, "Invalid payload string: must be a json object");
 }

@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use authjwt_axum::authjwt::testing::TestTokens;
 use authjwt_axum::authjwt::{Clock, FixedClock, VerifiedToken};
 use authjwt_axum::{
     AuthCookies, AuthJwt, AuthJwtConfig, AuthJwtConfigBuilder, AuthJwtError, AuthJwtRejection,
@@ -432,13 +433,15 @@ pub(crate) fn hs256_token(secret: &str, header: &str, payload: &str) -> String {
     format!("{signing_input}.{}", b64url(&signature))
 }
 
-/// A token with the standard HS256 header and `payload`, signed with [`SECRET`].
+/// The test kit on [`builder`]'s key: HS256 with [`SECRET`].
+pub(crate) fn test_tokens() -> TestTokens {
+    TestTokens::new(&build(builder()))
+}
+
+/// A token with exactly the claims `payload` under the standard HS256 header, signed with
+/// [`SECRET`].
 pub(crate) fn signed(payload: &Value) -> String {
-    hs256_token(
-        SECRET,
-        r#"{"typ":"JWT","alg":"HS256"}"#,
-        &payload.to_string(),
-    )
+    test_tokens().with_claims(payload).expect("HS256 signs")
 }
 
 /// A token with an arbitrary header segment text and a valid-looking payload; the signature

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use authjwt::revocation::StoreFuture;
+use authjwt::testing::TestTokens;
 use authjwt::{
     AuthJwtConfig, AuthJwtConfigBuilder, Claims, Clock, FixedClock, RevocationError,
     RevocationStore, TokenLocation,
@@ -313,19 +314,23 @@ pub fn hmac_segments(
     format!("{input}.{}", b64(tag.as_ref()))
 }
 
+/// The test kit on [`builder`]'s key: HS256 with [`SECRET`].
+pub fn test_tokens() -> TestTokens {
+    TestTokens::new(&build(builder()))
+}
+
 /// HS256 with [`SECRET`] over the literal segments.
 pub fn hs256_segments(header_segment: &str, payload_segment: &str) -> String {
-    hmac_segments(
-        hmac::HMAC_SHA256,
-        SECRET.as_bytes(),
-        header_segment,
-        payload_segment,
-    )
+    test_tokens()
+        .with_segments(header_segment, payload_segment)
+        .expect("HS256 signs")
 }
 
 /// HS256 with [`SECRET`] over these exact JSON texts.
 pub fn hs256(header_json: &str, payload_json: &str) -> String {
-    hs256_segments(&b64(header_json), &b64(payload_json))
+    test_tokens()
+        .with_parts(header_json, payload_json)
+        .expect("HS256 signs")
 }
 
 /// HS256 with `key` over these exact JSON texts.

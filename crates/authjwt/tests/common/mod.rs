@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use authjwt::revocation::StoreFuture;
+use authjwt::testing::TestTokens;
 use authjwt::{
     AuthJwtConfig, AuthJwtConfigBuilder, AuthJwtError, Claims, FixedClock, RevocationStore,
 };
@@ -85,19 +86,23 @@ pub fn sign_segments_with(
     format!("{signing_input}.{}", b64(tag.as_ref()))
 }
 
-/// [`sign_segments_with`] HS256 and [`SECRET`].
+/// The test kit on [`config`]'s key: HS256 with [`SECRET`].
+pub fn test_tokens() -> TestTokens {
+    TestTokens::new(&config())
+}
+
+/// A token over these exact segments, HS256-signed with [`SECRET`].
 pub fn sign_segments(header_segment: &str, payload_segment: &str) -> String {
-    sign_segments_with(
-        hmac::HMAC_SHA256,
-        SECRET.as_bytes(),
-        header_segment,
-        payload_segment,
-    )
+    test_tokens()
+        .with_segments(header_segment, payload_segment)
+        .expect("HS256 signs")
 }
 
 /// A token with this exact header and payload text, HS256-signed with [`SECRET`].
 pub fn hs256(header_json: &str, payload_json: &str) -> String {
-    sign_segments(&b64(header_json), &b64(payload_json))
+    test_tokens()
+        .with_parts(header_json, payload_json)
+        .expect("HS256 signs")
 }
 
 /// A token with authjwt's HS256 header and this exact payload text.
