@@ -1848,3 +1848,47 @@ fn the_debug_output_never_shows_key_material() {
     assert!(!debug.contains("MII"), "{debug}");
     assert!(debug.contains("<redacted>"), "{debug}");
 }
+
+/// A public key is not a secret: `Debug` shows it, so a log tells which key verifies.
+#[test]
+fn the_debug_output_shows_the_public_key_and_hides_the_private_key_and_the_secret() {
+    let private_pem = fixture("rsa_private.pem");
+    let public_pem = fixture("rsa_public.pem");
+    let config = asymmetric(
+        Algorithm::RS256,
+        Some("rsa_private.pem"),
+        Some("rsa_public.pem"),
+    )
+    .secret_key(SECRET)
+    .decode_algorithms([Algorithm::RS256, Algorithm::HS256])
+    .build()
+    .expect("valid");
+    for debug in [
+        format!("{config:?}"),
+        format!("{:?}", config.settings()),
+        format!(
+            "{:?}",
+            asymmetric(
+                Algorithm::RS256,
+                Some("rsa_private.pem"),
+                Some("rsa_public.pem")
+            )
+            .secret_key(SECRET)
+        ),
+    ] {
+        assert!(!debug.contains(SECRET), "{debug}");
+        for line in private_pem
+            .lines()
+            .filter(|line| !line.starts_with("-----"))
+        {
+            assert!(!debug.contains(line), "{debug}");
+        }
+        assert!(debug.contains("secret_key: Some(<redacted>)"), "{debug}");
+        assert!(debug.contains("private_key: Some(<redacted>)"), "{debug}");
+        let public_body = public_pem
+            .lines()
+            .find(|line| !line.starts_with("-----"))
+            .expect("a PEM body");
+        assert!(debug.contains(public_body), "{debug}");
+    }
+}

@@ -15,7 +15,7 @@ use std::ffi::OsStr;
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::settings::{Settings, expiry_true_message};
+use super::settings::{Secret, Settings, expiry_true_message};
 use super::{AuthJwtConfigBuilder, ConfigError};
 
 const PREFIX: &str = "AUTHJWT_";
@@ -140,7 +140,9 @@ fn apply(
 ) -> Result<(), ConfigError> {
     match name {
         "token_location" => settings.token_location = list(setting, raw)?,
-        "secret_key" => settings.secret_key = Some(raw.trim().as_bytes().to_vec()),
+        "secret_key" => {
+            settings.secret_key = Some(Secret::new(raw.trim().as_bytes().to_vec()));
+        }
         "public_key" => set_key(
             &mut settings.public_key,
             "authjwt_public_key",
@@ -149,7 +151,7 @@ fn apply(
         "private_key" => set_key(
             &mut settings.private_key,
             "authjwt_private_key",
-            raw.to_owned(),
+            Secret::new(raw.to_owned()),
         )?,
         "public_key_file" => set_key(
             &mut settings.public_key,
@@ -159,7 +161,7 @@ fn apply(
         "private_key_file" => set_key(
             &mut settings.private_key,
             "authjwt_private_key",
-            read_key_file("authjwt_private_key", raw)?,
+            Secret::new(read_key_file("authjwt_private_key", raw)?),
         )?,
         "algorithm" => settings.algorithm = parsed(setting, raw.trim())?,
         "decode_algorithms" => settings.decode_algorithms = Some(list(setting, raw)?),
@@ -221,10 +223,10 @@ fn apply(
 }
 
 /// A key may come inline or from a file, not both.
-fn set_key(
-    slot: &mut Option<String>,
+fn set_key<Pem>(
+    slot: &mut Option<Pem>,
     setting: &'static str,
-    pem: String,
+    pem: Pem,
 ) -> Result<(), ConfigError> {
     if slot.is_some() {
         return Err(ConfigError::invalid(

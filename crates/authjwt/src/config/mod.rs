@@ -37,6 +37,7 @@ use serde::de;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
+use self::settings::Secret;
 pub use self::settings::Settings;
 use crate::cache::TokenCache;
 use crate::clock::{Clock, SystemClock};
@@ -210,13 +211,13 @@ impl AuthJwtConfigBuilder {
     /// `authjwt_secret_key`: the HMAC secret. Surrounding whitespace is stripped, as the
     /// original does.
     pub fn secret_key(mut self, secret: impl Into<String>) -> Self {
-        self.settings.secret_key = Some(secret.into().trim().as_bytes().to_vec());
+        self.settings.secret_key = Some(Secret::new(secret.into().trim().as_bytes().to_vec()));
         self
     }
 
     /// `authjwt_secret_key` as raw bytes, for secrets that are not text. Used as given.
     pub fn secret_key_bytes(mut self, secret: impl Into<Vec<u8>>) -> Self {
-        self.settings.secret_key = Some(secret.into());
+        self.settings.secret_key = Some(Secret::new(secret.into()));
         self
     }
 
@@ -230,7 +231,7 @@ impl AuthJwtConfigBuilder {
     /// `authjwt_private_key`: PEM (PKCS#8, PKCS#1 RSA or SEC1 EC) for signing with asymmetric
     /// algorithms.
     pub fn private_key(mut self, pem: impl Into<String>) -> Self {
-        self.settings.private_key = Some(pem.into());
+        self.settings.private_key = Some(Secret::new(pem.into()));
         self
     }
 
@@ -496,8 +497,14 @@ impl AuthJwtConfigBuilder {
         }
         let keys = KeyRing::build(
             &KeyMaterial {
-                secret: settings.secret_key.as_deref(),
-                private_pem: settings.private_key.as_deref(),
+                secret: settings
+                    .secret_key
+                    .as_ref()
+                    .map(|secret| secret.expose().as_slice()),
+                private_pem: settings
+                    .private_key
+                    .as_ref()
+                    .map(|pem| pem.expose().as_str()),
                 public_pem: settings.public_key.as_deref(),
                 allow_weak_secret: settings.allow_weak_secret,
             },
@@ -590,11 +597,17 @@ fn validate(settings: &mut Settings) -> Result<(), ConfigError> {
             "a token location may be listed once",
         ));
     }
-    if settings.secret_key.as_ref().is_some_and(Vec::is_empty) {
+    if settings
+        .secret_key
+        .as_ref()
+        .is_some_and(|secret| secret.expose().is_empty())
+    {
         return Err(ConfigError::invalid("authjwt_secret_key", MIN_LENGTH));
     }
     normalize_optional("authjwt_public_key", &mut settings.public_key)?;
-    normalize_optional("authjwt_private_key", &mut settings.private_key)?;
+    if let Some(private_key) = settings.private_key.as_mut() {
+        normalize("authjwt_private_key", private_key.expose_mut())?;
+    }
     if settings
         .decode_algorithms
         .as_ref()

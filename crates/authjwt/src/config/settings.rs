@@ -18,7 +18,9 @@ use crate::types::{HttpMethod, SameSite, TokenLocation, TokenType};
 /// material is not readable here.
 ///
 /// Serde accepts each name with or without the `authjwt_` prefix and refuses unknown names.
-#[derive(Clone, Deserialize)]
+///
+/// `Debug` shows every setting but the HMAC secret and the private key, as `<redacted>`.
+#[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Settings {
@@ -26,11 +28,11 @@ pub struct Settings {
     #[serde(alias = "authjwt_token_location")]
     pub token_location: Vec<TokenLocation>,
     #[serde(alias = "authjwt_secret_key", deserialize_with = "secret")]
-    pub(crate) secret_key: Option<Vec<u8>>,
+    pub(crate) secret_key: Option<Secret<Vec<u8>>>,
     #[serde(alias = "authjwt_public_key")]
     pub(crate) public_key: Option<String>,
     #[serde(alias = "authjwt_private_key")]
-    pub(crate) private_key: Option<String>,
+    pub(crate) private_key: Option<Secret<String>>,
     /// `authjwt_algorithm`: the signing algorithm. Default `HS256`.
     #[serde(alias = "authjwt_algorithm")]
     pub algorithm: Algorithm,
@@ -243,55 +245,9 @@ impl Settings {
     }
 }
 
-impl fmt::Debug for Settings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let redacted = |present: bool| if present { "<redacted>" } else { "None" };
-        f.debug_struct("Settings")
-            .field("token_location", &self.token_location)
-            .field("secret_key", &redacted(self.secret_key.is_some()))
-            .field("public_key", &self.public_key.as_ref().map(|_| "<pem>"))
-            .field("private_key", &redacted(self.private_key.is_some()))
-            .field("algorithm", &self.algorithm)
-            .field("decode_algorithms", &self.decode_algorithms)
-            .field("decode_leeway", &self.decode_leeway)
-            .field("encode_issuer", &self.encode_issuer)
-            .field("decode_issuer", &self.decode_issuer)
-            .field("strict_issuer", &self.strict_issuer)
-            .field("decode_audience", &self.decode_audience)
-            .field("access_token_expires", &self.access_token_expires)
-            .field("refresh_token_expires", &self.refresh_token_expires)
-            .field("denylist_enabled", &self.denylist_enabled)
-            .field("denylist_token_checks", &self.denylist_token_checks)
-            .field("header_name", &self.header_name)
-            .field("header_type", &self.header_type)
-            .field("access_cookie_key", &self.access_cookie_key)
-            .field("refresh_cookie_key", &self.refresh_cookie_key)
-            .field("access_cookie_path", &self.access_cookie_path)
-            .field("refresh_cookie_path", &self.refresh_cookie_path)
-            .field("cookie_max_age", &self.cookie_max_age)
-            .field("cookie_domain", &self.cookie_domain)
-            .field("cookie_secure", &self.cookie_secure)
-            .field("cookie_samesite", &self.cookie_samesite)
-            .field("cookie_csrf_protect", &self.cookie_csrf_protect)
-            .field("access_csrf_cookie_key", &self.access_csrf_cookie_key)
-            .field("refresh_csrf_cookie_key", &self.refresh_csrf_cookie_key)
-            .field("access_csrf_cookie_path", &self.access_csrf_cookie_path)
-            .field("refresh_csrf_cookie_path", &self.refresh_csrf_cookie_path)
-            .field("access_csrf_header_name", &self.access_csrf_header_name)
-            .field("refresh_csrf_header_name", &self.refresh_csrf_header_name)
-            .field("csrf_methods", &self.csrf_methods)
-            .field("allow_weak_secret", &self.allow_weak_secret)
-            .field("max_token_size", &self.max_token_size)
-            .field("verified_token_cache", &self.verified_token_cache)
-            .finish()
-    }
-}
-
-fn secret<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<u8>>, D::Error> {
-    Ok(
-        Option::<String>::deserialize(deserializer)?
-            .map(|secret| secret.trim().as_bytes().to_vec()),
-    )
+fn secret<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Secret<Vec<u8>>>, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?
+        .map(|secret| Secret::new(secret.trim().as_bytes().to_vec())))
 }
 
 fn seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
@@ -384,5 +340,31 @@ fn same_site<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<SameSi
         None => Err(de::Error::custom(
             "The 'authjwt_cookie_samesite' must be between 'strict', 'lax', 'none'",
         )),
+    }
+}
+
+/// Key material: deserialized as the `T` it holds, shown by `Debug` as `<redacted>` so that
+/// printing the settings (in a log, say) never prints a secret.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct Secret<T>(T);
+
+impl<T> Secret<T> {
+    pub(crate) fn new(material: T) -> Self {
+        Self(material)
+    }
+
+    pub(crate) fn expose(&self) -> &T {
+        &self.0
+    }
+
+    pub(crate) fn expose_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+impl<T> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
     }
 }
