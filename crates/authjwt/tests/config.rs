@@ -224,6 +224,50 @@ fn assert_custom_settings(config: &AuthJwtConfig) {
     assert!(config.revocation_store().is_some());
 }
 
+/// Every setter, generated or written by hand, sets its own setting.
+#[test]
+fn a_fully_custom_configuration_from_the_builder_is_stored_as_given() {
+    let config = AuthJwtConfig::builder()
+        .token_location([TokenLocation::Cookies])
+        .secret_key("weak-but-allowed")
+        .algorithm(Algorithm::HS512)
+        .decode_algorithms([Algorithm::HS512, Algorithm::HS256])
+        .decode_leeway(Duration::from_secs(2))
+        .encode_issuer("urn:foo")
+        .decode_issuer("urn:foo")
+        .decode_audience(["foo", "bar"])
+        .access_token_expires(None)
+        .refresh_token_expires(Some(Duration::from_secs(60)))
+        .denylist_enabled(true)
+        .denylist_token_checks([TokenType::Refresh])
+        .header_name("Foo")
+        .header_type("JWT")
+        .no_header_type()
+        .access_cookie_key("access_cookie")
+        .refresh_cookie_key("refresh_cookie")
+        .access_cookie_path("/access")
+        .refresh_cookie_path("/refresh")
+        .cookie_max_age(Some(Duration::from_secs(90)))
+        .cookie_domain("example.com")
+        .cookie_secure(true)
+        .cookie_samesite(Some(SameSite::None))
+        .cookie_csrf_protect(false)
+        .access_csrf_cookie_key("csrf_access")
+        .refresh_csrf_cookie_key("csrf_refresh")
+        .access_csrf_cookie_path("/access-csrf")
+        .refresh_csrf_cookie_path("/refresh-csrf")
+        .access_csrf_header_name("X-CSRF-Access")
+        .refresh_csrf_header_name("X-CSRF-Refresh")
+        .csrf_methods([HttpMethod::Post, HttpMethod::Get])
+        .allow_weak_secret(true)
+        .max_token_size(4096)
+        .verified_token_cache(100)
+        .revocation_store(MemoryStore::new())
+        .build()
+        .expect("the settings are valid");
+    assert_custom_settings(&config);
+}
+
 #[test]
 fn a_fully_custom_configuration_from_serde_is_stored_as_given() {
     let config = serde_json::from_value::<AuthJwtConfigBuilder>(json!({
