@@ -1936,3 +1936,81 @@ fn the_debug_output_shows_the_public_key_and_hides_the_private_key_and_the_secre
         assert!(debug.contains(public_body), "{debug}");
     }
 }
+
+#[test]
+fn a_numeric_environment_audience_is_one_audience() {
+    for audience in ["12345", "true"] {
+        let config = from_env(&[
+            ("AUTHJWT_SECRET_KEY", SECRET),
+            ("AUTHJWT_DECODE_AUDIENCE", audience),
+        ])
+        .expect("valid");
+        assert_eq!(
+            config.settings().decode_audience,
+            Some(vec![audience.to_owned()])
+        );
+    }
+}
+
+#[test]
+fn a_variable_named_with_the_prefix_twice_is_unknown() {
+    assert_eq!(
+        env_refusal(&[("AUTHJWT_AUTHJWT_SECRET_KEY", SECRET)]),
+        ConfigError::UnknownSetting("AUTHJWT_AUTHJWT_SECRET_KEY".to_owned())
+    );
+}
+
+/// The environment applies on top of the builder: a key it gives, inline or as a file,
+/// replaces the builder's.
+#[tokio::test(flavor = "current_thread")]
+async fn an_environment_key_replaces_the_builders() {
+    let ec_path = fixture_path("ec256_private.pem");
+    for vars in [
+        [
+            ("AUTHJWT_ALGORITHM", "ES256"),
+            ("AUTHJWT_PRIVATE_KEY", fixture("ec256_private.pem").as_str()),
+        ],
+        [
+            ("AUTHJWT_ALGORITHM", "ES256"),
+            (
+                "AUTHJWT_PRIVATE_KEY_FILE",
+                ec_path.to_str().expect("UTF-8 path"),
+            ),
+        ],
+    ] {
+        let signer = asymmetric(Algorithm::RS256, Some("rsa_private.pem"), None)
+            .apply_env(vars)
+            .expect("valid")
+            .build()
+            .expect("valid");
+        let verifier = asymmetric(Algorithm::ES256, None, Some("ec256_public.pem"))
+            .build()
+            .expect("valid");
+        round_trip(&signer, &verifier).await;
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "current_thread")]
+async fn a_key_file_path_need_not_be_utf8() {
+    use std::os::unix::ffi::OsStringExt;
+
+    let mut name = b"authjwt-key-".to_vec();
+    name.extend_from_slice(&[0xff, 0xfe]);
+    name.extend_from_slice(format!("-{}.pem", std::process::id()).as_bytes());
+    let path = std::env::temp_dir().join(OsString::from_vec(name));
+    std::fs::write(&path, fixture("rsa_public.pem")).expect("the temporary directory is writable");
+    let verifier = AuthJwtConfig::builder().clock(fixed_clock()).apply_env([
+        (OsString::from("AUTHJWT_ALGORITHM"), OsString::from("RS256")),
+        (
+            OsString::from("AUTHJWT_PUBLIC_KEY_FILE"),
+            path.clone().into_os_string(),
+        ),
+    ]);
+    std::fs::remove_file(&path).expect("the temporary file is removable");
+    let verifier = verifier.expect("valid").build().expect("valid");
+    let signer = asymmetric(Algorithm::RS256, Some("rsa_private.pem"), None)
+        .build()
+        .expect("valid");
+    round_trip(&signer, &verifier).await;
+}

@@ -30,6 +30,7 @@ mod env;
 mod settings;
 
 use std::fmt;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -364,6 +365,22 @@ pub fn random_secret() -> Result<String, ConfigError> {
     aws_lc_rs::rand::fill(&mut bytes)
         .map_err(|_| ConfigError::invalid("authjwt_secret_key", "the random generator failed"))?;
     Ok(crate::codec::b64_encode(&bytes))
+}
+
+/// The text of the key file at `path`, for `setting` (`authjwt_private_key` or
+/// `authjwt_public_key`).
+fn read_key_file(setting: &'static str, path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|err| {
+        ConfigError::invalid(
+            setting,
+            format!("cannot read key file `{}`: {err}", path.display()),
+        )
+    })
+}
+
+/// The refusal of a key given both inline and as a file: which one was meant is unknown.
+fn key_given_twice(setting: &'static str) -> ConfigError {
+    ConfigError::invalid(setting, "given both inline and as a file; set only one")
 }
 
 const MIN_LENGTH: &str = "ensure this value has at least 1 characters";

@@ -1,6 +1,7 @@
 //! Every setting of fastapi-jwt-auth 0.5.0, with the original's defaults.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::time::Duration;
 
 use serde::de::{self, SeqAccess, Visitor};
@@ -10,8 +11,8 @@ use crate::Algorithm;
 use crate::types::{HttpMethod, SameSite, TokenLocation, TokenType};
 
 /// Declares [`Settings`] from one list in which each setting is written once: its doc, its
-/// serde attributes, its type and its default, then `= default` and the kind of builder setter
-/// generated from it, with the setting's doc:
+/// serde attributes, the kind of builder setter generated from it (which takes the setting's
+/// doc), then `name: Type = default`. The setter kinds:
 ///
 /// * `#[setter(value)]`: `fn name(self, value: Type)`;
 /// * `#[setter(into)]`: `fn name(self, value: impl Into<Type>)`;
@@ -19,6 +20,9 @@ use crate::types::{HttpMethod, SameSite, TokenLocation, TokenType};
 ///   storing `Some`;
 /// * `#[setter(custom)]`: none generated, the setter is written by hand in `config/mod.rs`
 ///   (iterators, optional durations, keys).
+///
+/// It also gives the environment loader the settings' names and a way to set one setting from
+/// another `Settings`.
 macro_rules! settings {
     (
         $(#[$struct_attribute:meta])*
@@ -45,6 +49,23 @@ macro_rules! settings {
                 Self {
                     $($name: $default,)*
                 }
+            }
+        }
+
+        impl Settings {
+            /// Every setting's name, `authjwt_<field>`, as errors report it.
+            pub(super) const NAMES: &'static [&'static str] =
+                &[$(concat!("authjwt_", stringify!($name)),)*];
+
+            /// Sets `setting` (`authjwt_<field>`) to its value in `layer`, the others
+            /// untouched.
+            pub(super) fn set_from(&mut self, layer: Self, setting: &str) {
+                $(
+                    if setting == concat!("authjwt_", stringify!($name)) {
+                        self.$name = layer.$name;
+                        return;
+                    }
+                )*
             }
         }
 
@@ -292,7 +313,7 @@ settings! {
         pub allow_weak_secret: bool = false,
         /// `authjwt_max_token_size` (new): longest token accepted, in bytes, checked before any
         /// decoding. Default 8192.
-        #[serde(alias = "authjwt_max_token_size")]
+        #[serde(alias = "authjwt_max_token_size", deserialize_with = "bytes")]
         #[setter(value)]
         pub max_token_size: usize = 8 * 1024,
         /// `authjwt_verified_token_cache` (new): remember up to this many verified tokens, so
@@ -329,7 +350,7 @@ settings! {
         /// # Ok(())
         /// # }
         /// ```
-        #[serde(alias = "authjwt_verified_token_cache")]
+        #[serde(alias = "authjwt_verified_token_cache", deserialize_with = "tokens")]
         #[setter(value)]
         pub verified_token_cache: usize = 0,
     }
@@ -379,14 +400,61 @@ fn secret<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Secret<Ve
         .map(|secret| Secret::new(secret.trim().as_bytes().to_vec())))
 }
 
+const SECONDS: &str = "a non-negative number of seconds";
+
+/// A `T` read through a newtype whose visitor expects `what` ("a number of bytes", ...).
+/// Self-describing formats see through the newtype to `T`, and refuse with `T`'s own message
+/// (`expected u64`); the environment's text is refused as "expected {what}, got `...`".
+fn quantity<'de, T, D>(deserializer: D, what: &'static str) -> Result<T, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    struct Quantity<T> {
+        what: &'static str,
+        value: PhantomData<T>,
+    }
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for Quantity<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.what)
+        }
+
+        fn visit_newtype_struct<D: Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<T, D::Error> {
+            T::deserialize(deserializer)
+        }
+    }
+
+    deserializer.deserialize_newtype_struct(
+        "Quantity",
+        Quantity {
+            what,
+            value: PhantomData,
+        },
+    )
+}
+
 fn seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-    u64::deserialize(deserializer).map(Duration::from_secs)
+    quantity(deserializer, SECONDS).map(Duration::from_secs)
 }
 
 fn optional_seconds<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Duration>, D::Error> {
-    Ok(Option::<u64>::deserialize(deserializer)?.map(Duration::from_secs))
+    Ok(quantity::<Option<u64>, D>(deserializer, SECONDS)?.map(Duration::from_secs))
+}
+
+fn bytes<'de, D: Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
+    quantity(deserializer, "a number of bytes")
+}
+
+fn tokens<'de, D: Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
+    quantity(deserializer, "a number of tokens")
 }
 
 fn access_expiry<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
@@ -405,24 +473,28 @@ fn expiry<'de, D: Deserializer<'de>>(
     deserializer: D,
     setting: &str,
 ) -> Result<Option<Duration>, D::Error> {
+    /// Anything else is `Other` rather than an error of serde's, so that this setting says
+    /// what it expects; the environment's own refusal of text that is no number passes
+    /// through.
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Raw {
         Seconds(u64),
         Flag(bool),
+        Other(de::IgnoredAny),
     }
-    match Raw::deserialize(deserializer) {
-        Ok(Raw::Seconds(seconds)) => Ok(Some(Duration::from_secs(seconds))),
-        Ok(Raw::Flag(false)) => Ok(None),
-        Ok(Raw::Flag(true)) => Err(serde::de::Error::custom(expiry_true_message(setting))),
-        Err(_) => Err(serde::de::Error::custom(
+    match quantity(deserializer, SECONDS)? {
+        Raw::Seconds(seconds) => Ok(Some(Duration::from_secs(seconds))),
+        Raw::Flag(false) => Ok(None),
+        Raw::Flag(true) => Err(serde::de::Error::custom(expiry_true_message(setting))),
+        Raw::Other(_) => Err(serde::de::Error::custom(
             "expected a non-negative number of seconds or false",
         )),
     }
 }
 
 /// The original's message for `True` as an expiry.
-pub(crate) fn expiry_true_message(setting: &str) -> String {
+fn expiry_true_message(setting: &str) -> String {
     format!("The '{setting}' only accept value False (bool)")
 }
 
@@ -495,5 +567,23 @@ impl<T> Secret<T> {
 impl<T> fmt::Debug for Secret<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<redacted>")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::Settings;
+
+    /// The environment reads `AUTHJWT_<NAME>` as `authjwt_<field>`: serde must know each of
+    /// those names as an alias.
+    #[test]
+    fn every_setting_name_is_a_serde_alias() {
+        for name in Settings::NAMES {
+            if let Err(err) = serde_json::from_value::<Settings>(json!({ *name: null })) {
+                assert!(!err.to_string().contains("unknown field"), "{name}: {err}");
+            }
+        }
     }
 }
