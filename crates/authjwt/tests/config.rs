@@ -2014,3 +2014,106 @@ async fn a_key_file_path_need_not_be_utf8() {
         .expect("valid");
     round_trip(&signer, &verifier).await;
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn key_files_are_read_by_the_builder() {
+    let signer = AuthJwtConfig::builder()
+        .algorithm(Algorithm::RS256)
+        .clock(fixed_clock())
+        .private_key_file(fixture_path("rsa_private.pem"))
+        .build()
+        .expect("valid");
+    let verifier = AuthJwtConfig::builder()
+        .algorithm(Algorithm::RS256)
+        .clock(fixed_clock())
+        .public_key_file(fixture_path("rsa_public.pem"))
+        .build()
+        .expect("valid");
+    round_trip(&signer, &verifier).await;
+    assert!(!verifier.can_sign());
+}
+
+#[test]
+fn a_key_given_to_the_builder_both_inline_and_as_a_file_is_refused() {
+    let both = [
+        (
+            AuthJwtConfig::builder()
+                .private_key(fixture("rsa_private.pem"))
+                .private_key_file(fixture_path("rsa_private.pem")),
+            "authjwt_private_key",
+        ),
+        (
+            AuthJwtConfig::builder()
+                .private_key_file(fixture_path("rsa_private.pem"))
+                .private_key(fixture("rsa_private.pem")),
+            "authjwt_private_key",
+        ),
+        (
+            AuthJwtConfig::builder()
+                .public_key_file(fixture_path("rsa_public.pem"))
+                .public_key(fixture("rsa_public.pem")),
+            "authjwt_public_key",
+        ),
+        (
+            AuthJwtConfig::builder()
+                .public_key_file(fixture_path("rsa_public.pem"))
+                .apply_env([("AUTHJWT_PUBLIC_KEY", fixture("rsa_public.pem"))])
+                .expect("valid"),
+            "authjwt_public_key",
+        ),
+    ];
+    for (builder, setting) in both {
+        let err = builder
+            .algorithm(Algorithm::RS256)
+            .build()
+            .expect_err("refused");
+        assert_eq!(
+            err,
+            invalid(setting, "given both inline and as a file; set only one"),
+            "{setting}"
+        );
+    }
+}
+
+#[test]
+fn an_unreadable_key_file_given_to_the_builder_is_refused() {
+    let private = AuthJwtConfig::builder()
+        .algorithm(Algorithm::RS256)
+        .private_key_file("/nonexistent/private.pem")
+        .build()
+        .expect_err("refused");
+    assert_eq!(
+        private,
+        invalid(
+            "authjwt_private_key",
+            "cannot read key file `/nonexistent/private.pem`: No such file or directory (os \
+             error 2)"
+        )
+    );
+    let public = AuthJwtConfig::builder()
+        .algorithm(Algorithm::RS256)
+        .public_key_file("/nonexistent/public.pem")
+        .build()
+        .expect_err("refused");
+    assert_eq!(
+        public,
+        invalid(
+            "authjwt_public_key",
+            "cannot read key file `/nonexistent/public.pem`: No such file or directory (os \
+             error 2)"
+        )
+    );
+}
+
+#[test]
+fn a_key_file_read_by_the_builder_is_checked_as_an_inline_key() {
+    let err = AuthJwtConfig::builder()
+        .algorithm(Algorithm::ES256)
+        .private_key_file(fixture_path("rsa_private.pem"))
+        .build()
+        .expect_err("refused");
+    assert_eq!(
+        err,
+        invalid_key("authjwt_private_key", "a RSA key cannot sign with ES256")
+    );
+}

@@ -30,7 +30,7 @@ mod env;
 mod settings;
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -152,6 +152,8 @@ impl AuthJwtConfig {
 #[must_use]
 pub struct AuthJwtConfigBuilder {
     settings: Settings,
+    private_key_file: Option<PathBuf>,
+    public_key_file: Option<PathBuf>,
     revocation_store: Option<Arc<dyn RevocationStore>>,
     clock: Option<Arc<dyn Clock>>,
 }
@@ -160,6 +162,8 @@ impl fmt::Debug for AuthJwtConfigBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthJwtConfigBuilder")
             .field("settings", &self.settings)
+            .field("private_key_file", &self.private_key_file)
+            .field("public_key_file", &self.public_key_file)
             .field("revocation_store", &self.revocation_store.is_some())
             .field("clock", &self.clock)
             .finish()
@@ -191,7 +195,7 @@ impl<'de> Deserialize<'de> for AuthJwtConfigBuilder {
 }
 
 // The setters of plain settings are generated from their declaration in settings.rs; those
-// here take iterators, optional durations or keys.
+// here take iterators, optional durations or keys, or set no setting.
 impl AuthJwtConfigBuilder {
     /// `authjwt_token_location`: where tokens are read from. Default headers only.
     pub fn token_location(mut self, locations: impl IntoIterator<Item = TokenLocation>) -> Self {
@@ -223,6 +227,32 @@ impl AuthJwtConfigBuilder {
     /// algorithms.
     pub fn private_key(mut self, pem: impl Into<String>) -> Self {
         self.settings.private_key = Some(Secret::new(pem.into()));
+        self
+    }
+
+    /// `authjwt_public_key` from the PEM file at `path`, read by [`build`](Self::build), as
+    /// `AUTHJWT_PUBLIC_KEY_FILE` is. A public key given inline too (by
+    /// [`public_key`](Self::public_key), serde or the environment) is refused: which one was
+    /// meant is unknown.
+    ///
+    /// ```no_run
+    /// let config = authjwt::AuthJwtConfig::builder()
+    ///     .algorithm(authjwt::Algorithm::RS256)
+    ///     .public_key_file("/run/secrets/jwt_public.pem")
+    ///     .build()?;
+    /// # Ok::<(), authjwt::ConfigError>(())
+    /// ```
+    pub fn public_key_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.public_key_file = Some(path.into());
+        self
+    }
+
+    /// `authjwt_private_key` from the PEM file at `path`, read by [`build`](Self::build), as
+    /// `AUTHJWT_PRIVATE_KEY_FILE` is. A private key given inline too (by
+    /// [`private_key`](Self::private_key), serde or the environment) is refused: which one
+    /// was meant is unknown.
+    pub fn private_key_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.private_key_file = Some(path.into());
         self
     }
 
@@ -300,18 +330,34 @@ impl AuthJwtConfigBuilder {
     ///
     /// # Errors
     ///
-    /// A [`ConfigError`] naming the first setting at fault: every value the original
-    /// rejects, an empty or repeated token location, an empty decode allow-list, a missing or
-    /// unparsable key, a weak HMAC secret, `SameSite=none` without `Secure`, a `__Host-`
+    /// A [`ConfigError`] naming the first setting at fault: a key file that cannot be read,
+    /// a key given both inline and as a file, every value the original rejects, an empty or
+    /// repeated token location, an empty decode allow-list, a missing or unparsable key, a
+    /// weak HMAC secret, `SameSite=none` without `Secure`, a `__Host-`
     /// cookie name without `Secure`, with a domain or a path other than `/`, a `__Secure-`
     /// cookie name without `Secure`, header and cookie names that cannot appear on the wire,
     /// or an enabled denylist without a store.
     pub fn build(self) -> Result<AuthJwtConfig, ConfigError> {
         let Self {
             mut settings,
+            private_key_file,
+            public_key_file,
             revocation_store,
             clock,
         } = self;
+        if let Some(path) = private_key_file {
+            if settings.private_key.is_some() {
+                return Err(key_given_twice("authjwt_private_key"));
+            }
+            let pem = read_key_file("authjwt_private_key", &path)?;
+            settings.private_key = Some(Secret::new(pem));
+        }
+        if let Some(path) = public_key_file {
+            if settings.public_key.is_some() {
+                return Err(key_given_twice("authjwt_public_key"));
+            }
+            settings.public_key = Some(read_key_file("authjwt_public_key", &path)?);
+        }
         validate(&mut settings)?;
         if settings.denylist_enabled && revocation_store.is_none() {
             return Err(ConfigError::MissingRevocationStore);
