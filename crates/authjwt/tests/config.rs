@@ -224,6 +224,50 @@ fn assert_custom_settings(config: &AuthJwtConfig) {
     assert!(config.revocation_store().is_some());
 }
 
+/// Every setter, generated or written by hand, sets its own setting.
+#[test]
+fn a_fully_custom_configuration_from_the_builder_is_stored_as_given() {
+    let config = AuthJwtConfig::builder()
+        .token_location([TokenLocation::Cookies])
+        .secret_key("weak-but-allowed")
+        .algorithm(Algorithm::HS512)
+        .decode_algorithms([Algorithm::HS512, Algorithm::HS256])
+        .decode_leeway(Duration::from_secs(2))
+        .encode_issuer("urn:foo")
+        .decode_issuer("urn:foo")
+        .decode_audience(["foo", "bar"])
+        .access_token_expires(None)
+        .refresh_token_expires(Some(Duration::from_secs(60)))
+        .denylist_enabled(true)
+        .denylist_token_checks([TokenType::Refresh])
+        .header_name("Foo")
+        .header_type("JWT")
+        .no_header_type()
+        .access_cookie_key("access_cookie")
+        .refresh_cookie_key("refresh_cookie")
+        .access_cookie_path("/access")
+        .refresh_cookie_path("/refresh")
+        .cookie_max_age(Some(Duration::from_secs(90)))
+        .cookie_domain("example.com")
+        .cookie_secure(true)
+        .cookie_samesite(Some(SameSite::None))
+        .cookie_csrf_protect(false)
+        .access_csrf_cookie_key("csrf_access")
+        .refresh_csrf_cookie_key("csrf_refresh")
+        .access_csrf_cookie_path("/access-csrf")
+        .refresh_csrf_cookie_path("/refresh-csrf")
+        .access_csrf_header_name("X-CSRF-Access")
+        .refresh_csrf_header_name("X-CSRF-Refresh")
+        .csrf_methods([HttpMethod::Post, HttpMethod::Get])
+        .allow_weak_secret(true)
+        .max_token_size(4096)
+        .verified_token_cache(100)
+        .revocation_store(MemoryStore::new())
+        .build()
+        .expect("the settings are valid");
+    assert_custom_settings(&config);
+}
+
 #[test]
 fn a_fully_custom_configuration_from_serde_is_stored_as_given() {
     let config = serde_json::from_value::<AuthJwtConfigBuilder>(json!({
@@ -1847,4 +1891,229 @@ fn the_debug_output_never_shows_key_material() {
     assert!(!debug.contains(SECRET), "{debug}");
     assert!(!debug.contains("MII"), "{debug}");
     assert!(debug.contains("<redacted>"), "{debug}");
+}
+
+/// A public key is not a secret: `Debug` shows it, so a log tells which key verifies.
+#[test]
+fn the_debug_output_shows_the_public_key_and_hides_the_private_key_and_the_secret() {
+    let private_pem = fixture("rsa_private.pem");
+    let public_pem = fixture("rsa_public.pem");
+    let config = asymmetric(
+        Algorithm::RS256,
+        Some("rsa_private.pem"),
+        Some("rsa_public.pem"),
+    )
+    .secret_key(SECRET)
+    .decode_algorithms([Algorithm::RS256, Algorithm::HS256])
+    .build()
+    .expect("valid");
+    for debug in [
+        format!("{config:?}"),
+        format!("{:?}", config.settings()),
+        format!(
+            "{:?}",
+            asymmetric(
+                Algorithm::RS256,
+                Some("rsa_private.pem"),
+                Some("rsa_public.pem")
+            )
+            .secret_key(SECRET)
+        ),
+    ] {
+        assert!(!debug.contains(SECRET), "{debug}");
+        for line in private_pem
+            .lines()
+            .filter(|line| !line.starts_with("-----"))
+        {
+            assert!(!debug.contains(line), "{debug}");
+        }
+        assert!(debug.contains("secret_key: Some(<redacted>)"), "{debug}");
+        assert!(debug.contains("private_key: Some(<redacted>)"), "{debug}");
+        let public_body = public_pem
+            .lines()
+            .find(|line| !line.starts_with("-----"))
+            .expect("a PEM body");
+        assert!(debug.contains(public_body), "{debug}");
+    }
+}
+
+#[test]
+fn a_numeric_environment_audience_is_one_audience() {
+    for audience in ["12345", "true"] {
+        let config = from_env(&[
+            ("AUTHJWT_SECRET_KEY", SECRET),
+            ("AUTHJWT_DECODE_AUDIENCE", audience),
+        ])
+        .expect("valid");
+        assert_eq!(
+            config.settings().decode_audience,
+            Some(vec![audience.to_owned()])
+        );
+    }
+}
+
+#[test]
+fn a_variable_named_with_the_prefix_twice_is_unknown() {
+    assert_eq!(
+        env_refusal(&[("AUTHJWT_AUTHJWT_SECRET_KEY", SECRET)]),
+        ConfigError::UnknownSetting("AUTHJWT_AUTHJWT_SECRET_KEY".to_owned())
+    );
+}
+
+/// The environment applies on top of the builder: a key it gives, inline or as a file,
+/// replaces the builder's.
+#[tokio::test(flavor = "current_thread")]
+async fn an_environment_key_replaces_the_builders() {
+    let ec_path = fixture_path("ec256_private.pem");
+    for vars in [
+        [
+            ("AUTHJWT_ALGORITHM", "ES256"),
+            ("AUTHJWT_PRIVATE_KEY", fixture("ec256_private.pem").as_str()),
+        ],
+        [
+            ("AUTHJWT_ALGORITHM", "ES256"),
+            (
+                "AUTHJWT_PRIVATE_KEY_FILE",
+                ec_path.to_str().expect("UTF-8 path"),
+            ),
+        ],
+    ] {
+        let signer = asymmetric(Algorithm::RS256, Some("rsa_private.pem"), None)
+            .apply_env(vars)
+            .expect("valid")
+            .build()
+            .expect("valid");
+        let verifier = asymmetric(Algorithm::ES256, None, Some("ec256_public.pem"))
+            .build()
+            .expect("valid");
+        round_trip(&signer, &verifier).await;
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "current_thread")]
+async fn a_key_file_path_need_not_be_utf8() {
+    use std::os::unix::ffi::OsStringExt;
+
+    let mut name = b"authjwt-key-".to_vec();
+    name.extend_from_slice(&[0xff, 0xfe]);
+    name.extend_from_slice(format!("-{}.pem", std::process::id()).as_bytes());
+    let path = std::env::temp_dir().join(OsString::from_vec(name));
+    std::fs::write(&path, fixture("rsa_public.pem")).expect("the temporary directory is writable");
+    let verifier = AuthJwtConfig::builder().clock(fixed_clock()).apply_env([
+        (OsString::from("AUTHJWT_ALGORITHM"), OsString::from("RS256")),
+        (
+            OsString::from("AUTHJWT_PUBLIC_KEY_FILE"),
+            path.clone().into_os_string(),
+        ),
+    ]);
+    std::fs::remove_file(&path).expect("the temporary file is removable");
+    let verifier = verifier.expect("valid").build().expect("valid");
+    let signer = asymmetric(Algorithm::RS256, Some("rsa_private.pem"), None)
+        .build()
+        .expect("valid");
+    round_trip(&signer, &verifier).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn key_files_are_read_by_the_builder() {
+    let signer = AuthJwtConfig::builder()
+        .algorithm(Algorithm::RS256)
+        .clock(fixed_clock())
+        .private_key_file(fixture_path("rsa_private.pem"))
+        .build()
+        .expect("valid");
+    let verifier = AuthJwtConfig::builder()
+        .algorithm(Algorithm::RS256)
+        .clock(fixed_clock())
+        .public_key_file(fixture_path("rsa_public.pem"))
+        .build()
+        .expect("valid");
+    round_trip(&signer, &verifier).await;
+    assert!(!verifier.can_sign());
+}
+
+#[test]
+fn a_key_given_to_the_builder_both_inline_and_as_a_file_is_refused() {
+    let both = [
+        (
+            AuthJwtConfig::builder()
+                .private_key(fixture("rsa_private.pem"))
+                .private_key_file(fixture_path("rsa_private.pem")),
+            "authjwt_private_key",
+        ),
+        (
+            AuthJwtConfig::builder()
+                .private_key_file(fixture_path("rsa_private.pem"))
+                .private_key(fixture("rsa_private.pem")),
+            "authjwt_private_key",
+        ),
+        (
+            AuthJwtConfig::builder()
+                .public_key_file(fixture_path("rsa_public.pem"))
+                .public_key(fixture("rsa_public.pem")),
+            "authjwt_public_key",
+        ),
+        (
+            AuthJwtConfig::builder()
+                .public_key_file(fixture_path("rsa_public.pem"))
+                .apply_env([("AUTHJWT_PUBLIC_KEY", fixture("rsa_public.pem"))])
+                .expect("valid"),
+            "authjwt_public_key",
+        ),
+    ];
+    for (builder, setting) in both {
+        let err = builder
+            .algorithm(Algorithm::RS256)
+            .build()
+            .expect_err("refused");
+        assert_eq!(
+            err,
+            invalid(setting, "given both inline and as a file; set only one"),
+            "{setting}"
+        );
+    }
+}
+
+#[test]
+fn an_unreadable_key_file_given_to_the_builder_is_refused() {
+    let private = AuthJwtConfig::builder()
+        .algorithm(Algorithm::RS256)
+        .private_key_file("/nonexistent/private.pem")
+        .build()
+        .expect_err("refused");
+    assert_eq!(
+        private,
+        invalid(
+            "authjwt_private_key",
+            "cannot read key file `/nonexistent/private.pem`: No such file or directory (os \
+             error 2)"
+        )
+    );
+    let public = AuthJwtConfig::builder()
+        .algorithm(Algorithm::RS256)
+        .public_key_file("/nonexistent/public.pem")
+        .build()
+        .expect_err("refused");
+    assert_eq!(
+        public,
+        invalid(
+            "authjwt_public_key",
+            "cannot read key file `/nonexistent/public.pem`: No such file or directory (os \
+             error 2)"
+        )
+    );
+}
+
+#[test]
+fn a_key_file_read_by_the_builder_is_checked_as_an_inline_key() {
+    let err = AuthJwtConfig::builder()
+        .algorithm(Algorithm::ES256)
+        .private_key_file(fixture_path("rsa_private.pem"))
+        .build()
+        .expect_err("refused");
+    assert_eq!(
+        err,
+        invalid_key("authjwt_private_key", "a RSA key cannot sign with ES256")
+    );
 }

@@ -1,65 +1,38 @@
 //! Settings from `AUTHJWT_<NAME>` environment variables.
 //!
+//! Each variable is read through [`Settings`]' own `Deserialize`, as the one-entry map
+//! `{"authjwt_<name>": text}`: serde's aliases name the settings, `deny_unknown_fields`
+//! refuses the unknown ones, and each setting's deserializer reads the text as its type asks:
+//!
 //! | kind | format |
 //! |---|---|
-//! | string | as is |
+//! | string | as is (surrounding whitespace is ignored, as `build` strips it anyway) |
 //! | bool | `true` / `false` (any case) |
-//! | seconds | a non-negative integer |
+//! | number | an integer: seconds, bytes or tokens, as the setting says |
 //! | expiry | seconds, or `false` for no `exp` claim |
-//! | list | a JSON array (`["headers","cookies"]`) or comma-separated (`headers,cookies`) |
+//! | list | a JSON array of strings (`["headers","cookies"]`) or comma-separated (`headers,cookies`) |
 //! | header type | `none` (any case) means no prefix |
 //! | audience | a JSON array, or one audience |
 //! | PEM key | the PEM text, or `AUTHJWT_PRIVATE_KEY_FILE` / `AUTHJWT_PUBLIC_KEY_FILE` naming a file |
 
+use std::error::Error as StdError;
 use std::ffi::OsStr;
-use std::str::FromStr;
-use std::time::Duration;
+use std::fmt;
+use std::path::Path;
 
-use super::settings::{Settings, expiry_true_message};
-use super::{AuthJwtConfigBuilder, ConfigError};
+use serde::de::value::MapDeserializer;
+use serde::de::{self, Expected, IntoDeserializer, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, forward_to_deserialize_any};
+
+use super::settings::Settings;
+use super::{AuthJwtConfigBuilder, ConfigError, key_given_twice, read_key_file};
 
 const PREFIX: &str = "AUTHJWT_";
 
-/// Every setting name the environment may set, as reported in errors.
-const SETTINGS: [&str; 38] = [
-    "authjwt_token_location",
-    "authjwt_secret_key",
-    "authjwt_public_key",
-    "authjwt_private_key",
-    "authjwt_algorithm",
-    "authjwt_decode_algorithms",
-    "authjwt_decode_leeway",
-    "authjwt_encode_issuer",
-    "authjwt_decode_issuer",
-    "authjwt_strict_issuer",
-    "authjwt_decode_audience",
-    "authjwt_access_token_expires",
-    "authjwt_refresh_token_expires",
-    "authjwt_denylist_enabled",
-    "authjwt_denylist_token_checks",
-    "authjwt_header_name",
-    "authjwt_header_type",
-    "authjwt_access_cookie_key",
-    "authjwt_refresh_cookie_key",
-    "authjwt_access_cookie_path",
-    "authjwt_refresh_cookie_path",
-    "authjwt_cookie_max_age",
-    "authjwt_cookie_domain",
-    "authjwt_cookie_secure",
-    "authjwt_cookie_samesite",
-    "authjwt_cookie_csrf_protect",
-    "authjwt_access_csrf_cookie_key",
-    "authjwt_refresh_csrf_cookie_key",
-    "authjwt_access_csrf_cookie_path",
-    "authjwt_refresh_csrf_cookie_path",
-    "authjwt_access_csrf_header_name",
-    "authjwt_refresh_csrf_header_name",
-    "authjwt_csrf_methods",
-    "authjwt_allow_weak_secret",
-    "authjwt_max_token_size",
-    "authjwt_verified_token_cache",
-    "authjwt_public_key_file",
-    "authjwt_private_key_file",
+/// The variables naming a file that holds a key, with the key's setting.
+const KEY_FILES: [(&str, &str); 2] = [
+    ("authjwt_private_key_file", "authjwt_private_key"),
+    ("authjwt_public_key_file", "authjwt_public_key"),
 ];
 
 impl AuthJwtConfigBuilder {
@@ -102,6 +75,7 @@ impl AuthJwtConfigBuilder {
         K: AsRef<OsStr>,
         V: AsRef<OsStr>,
     {
+        let mut keys = KeySources::default();
         for (key, value) in vars {
             let Some(name) = key
                 .as_ref()
@@ -110,187 +84,348 @@ impl AuthJwtConfigBuilder {
             else {
                 continue;
             };
-            let name = name.to_ascii_lowercase();
-            let setting = setting_name(&name)?;
-            let raw = value
-                .as_ref()
-                .to_str()
-                .ok_or_else(|| ConfigError::invalid(setting, "the value is not valid UTF-8"))?;
-            apply(&mut self.settings, &name, setting, raw)?;
+            let variable = format!("authjwt_{}", name.to_ascii_lowercase());
+            let (setting, text) = keys.read(variable, value.as_ref())?;
+            let entry = (setting.as_str(), Text::new(text.as_deref()));
+            let layer = Settings::deserialize(MapDeserializer::new(std::iter::once(entry)))
+                .map_err(|err| err.naming(&setting))?;
+            self.settings.set_from(layer, &setting);
         }
         Ok(self)
     }
 }
 
-fn setting_name(name: &str) -> Result<&'static str, ConfigError> {
-    let wanted = format!("authjwt_{name}");
-    SETTINGS
-        .into_iter()
-        .find(|setting| *setting == wanted)
-        .ok_or_else(|| {
-            ConfigError::UnknownSetting(format!("{PREFIX}{}", name.to_ascii_uppercase()))
-        })
+/// How a key came in the environment.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeySource {
+    Inline,
+    File,
 }
 
-fn apply(
-    settings: &mut Settings,
-    name: &str,
-    setting: &'static str,
-    raw: &str,
-) -> Result<(), ConfigError> {
-    match name {
-        "token_location" => settings.token_location = list(setting, raw)?,
-        "secret_key" => settings.secret_key = Some(raw.trim().as_bytes().to_vec()),
-        "public_key" => set_key(
-            &mut settings.public_key,
-            "authjwt_public_key",
-            raw.to_owned(),
-        )?,
-        "private_key" => set_key(
-            &mut settings.private_key,
-            "authjwt_private_key",
-            raw.to_owned(),
-        )?,
-        "public_key_file" => set_key(
-            &mut settings.public_key,
-            "authjwt_public_key",
-            read_key_file("authjwt_public_key", raw)?,
-        )?,
-        "private_key_file" => set_key(
-            &mut settings.private_key,
-            "authjwt_private_key",
-            read_key_file("authjwt_private_key", raw)?,
-        )?,
-        "algorithm" => settings.algorithm = parsed(setting, raw.trim())?,
-        "decode_algorithms" => settings.decode_algorithms = Some(list(setting, raw)?),
-        "decode_leeway" => settings.decode_leeway = seconds(setting, raw)?,
-        "encode_issuer" => settings.encode_issuer = Some(raw.to_owned()),
-        "decode_issuer" => settings.decode_issuer = Some(raw.to_owned()),
-        "strict_issuer" => settings.strict_issuer = boolean(setting, raw)?,
-        "decode_audience" => {
-            settings.decode_audience = Some(if raw.trim_start().starts_with('[') {
-                json_list(setting, raw)?
-            } else {
-                vec![raw.to_owned()]
-            });
+/// The keys the environment gave so far: each may come inline or from a file, not both.
+#[derive(Default)]
+struct KeySources(Vec<(&'static str, KeySource)>);
+
+impl KeySources {
+    /// The setting and the text of the variable `variable` (`authjwt_<name>`): for a key file,
+    /// the key's setting and the file's text. `None` for a value that is not UTF-8.
+    fn read(
+        &mut self,
+        variable: String,
+        value: &OsStr,
+    ) -> Result<(String, Option<String>), ConfigError> {
+        if let Some(&(_, key)) = KEY_FILES.iter().find(|(file, _)| *file == variable) {
+            self.given(key, KeySource::File)?;
+            let pem = read_key_file(key, Path::new(value))?;
+            return Ok((key.to_owned(), Some(pem)));
         }
-        "access_token_expires" => settings.access_token_expires = expiry(setting, raw)?,
-        "refresh_token_expires" => settings.refresh_token_expires = expiry(setting, raw)?,
-        "denylist_enabled" => settings.denylist_enabled = boolean(setting, raw)?,
-        "denylist_token_checks" => settings.denylist_token_checks = list(setting, raw)?,
-        "header_name" => settings.header_name = raw.to_owned(),
-        "header_type" => {
-            settings.header_type =
-                (!raw.trim().eq_ignore_ascii_case("none")).then(|| raw.to_owned());
+        if let Some(&(_, key)) = KEY_FILES.iter().find(|(_, key)| *key == variable) {
+            self.given(key, KeySource::Inline)?;
         }
-        "access_cookie_key" => settings.access_cookie_key = raw.to_owned(),
-        "refresh_cookie_key" => settings.refresh_cookie_key = raw.to_owned(),
-        "access_cookie_path" => settings.access_cookie_path = raw.to_owned(),
-        "refresh_cookie_path" => settings.refresh_cookie_path = raw.to_owned(),
-        "cookie_max_age" => settings.cookie_max_age = Some(seconds(setting, raw)?),
-        "cookie_domain" => settings.cookie_domain = Some(raw.to_owned()),
-        "cookie_secure" => settings.cookie_secure = boolean(setting, raw)?,
-        "cookie_samesite" => settings.cookie_samesite = Some(parsed(setting, raw.trim())?),
-        "cookie_csrf_protect" => settings.cookie_csrf_protect = boolean(setting, raw)?,
-        "access_csrf_cookie_key" => settings.access_csrf_cookie_key = raw.to_owned(),
-        "refresh_csrf_cookie_key" => settings.refresh_csrf_cookie_key = raw.to_owned(),
-        "access_csrf_cookie_path" => settings.access_csrf_cookie_path = raw.to_owned(),
-        "refresh_csrf_cookie_path" => settings.refresh_csrf_cookie_path = raw.to_owned(),
-        "access_csrf_header_name" => settings.access_csrf_header_name = raw.to_owned(),
-        "refresh_csrf_header_name" => settings.refresh_csrf_header_name = raw.to_owned(),
-        "csrf_methods" => settings.csrf_methods = list(setting, raw)?,
-        "allow_weak_secret" => settings.allow_weak_secret = boolean(setting, raw)?,
-        "max_token_size" => {
-            settings.max_token_size = raw.trim().parse().map_err(|_| {
-                ConfigError::invalid(setting, format!("expected a number of bytes, got `{raw}`"))
-            })?;
-        }
-        "verified_token_cache" => {
-            settings.verified_token_cache = raw.trim().parse().map_err(|_| {
-                ConfigError::invalid(setting, format!("expected a number of tokens, got `{raw}`"))
-            })?;
-        }
-        _ => {
-            return Err(ConfigError::UnknownSetting(format!(
-                "{PREFIX}{}",
-                name.to_ascii_uppercase()
-            )));
-        }
+        Ok((variable, value.to_str().map(str::to_owned)))
     }
-    Ok(())
-}
 
-/// A key may come inline or from a file, not both.
-fn set_key(
-    slot: &mut Option<String>,
-    setting: &'static str,
-    pem: String,
-) -> Result<(), ConfigError> {
-    if slot.is_some() {
-        return Err(ConfigError::invalid(
-            setting,
-            "given both inline and as a file; set only one",
-        ));
-    }
-    *slot = Some(pem);
-    Ok(())
-}
-
-fn read_key_file(setting: &'static str, path: &str) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|err| {
-        ConfigError::invalid(setting, format!("cannot read key file `{path}`: {err}"))
-    })
-}
-
-fn parsed<T: FromStr<Err = String>>(setting: &'static str, raw: &str) -> Result<T, ConfigError> {
-    raw.parse()
-        .map_err(|message: String| ConfigError::invalid(setting, message))
-}
-
-fn boolean(setting: &'static str, raw: &str) -> Result<bool, ConfigError> {
-    match raw.trim().to_ascii_lowercase().as_str() {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        _ => Err(ConfigError::invalid(
-            setting,
-            format!("expected true or false, got `{raw}`"),
-        )),
+    fn given(&mut self, setting: &'static str, source: KeySource) -> Result<(), ConfigError> {
+        match self.0.iter().find(|(given, _)| *given == setting) {
+            Some(&(_, earlier)) if earlier != source => Err(key_given_twice(setting)),
+            Some(_) => Ok(()),
+            None => {
+                self.0.push((setting, source));
+                Ok(())
+            }
+        }
     }
 }
 
-fn seconds(setting: &'static str, raw: &str) -> Result<Duration, ConfigError> {
-    raw.trim().parse().map(Duration::from_secs).map_err(|_| {
-        ConfigError::invalid(
-            setting,
-            format!("expected a non-negative number of seconds, got `{raw}`"),
-        )
-    })
+/// Why a variable was refused, before it is known as whose: [`naming`](Self::naming) makes
+/// it a [`ConfigError`].
+#[derive(Debug)]
+enum EnvError {
+    /// `deny_unknown_fields` refused the variable's name.
+    UnknownSetting,
+    /// The value cannot be read, in serde's words or the setting's own.
+    Invalid(String),
 }
 
-fn expiry(setting: &'static str, raw: &str) -> Result<Option<Duration>, ConfigError> {
-    match raw.trim().to_ascii_lowercase().as_str() {
-        "false" => Ok(None),
-        "true" => Err(ConfigError::invalid(setting, expiry_true_message(setting))),
-        _ => seconds(setting, raw).map(Some),
+impl EnvError {
+    /// The error of the variable for `setting` (`authjwt_<name>`).
+    fn naming(self, setting: &str) -> ConfigError {
+        let known = Settings::NAMES.iter().find(|name| **name == setting);
+        match (self, known) {
+            (Self::Invalid(message), Some(setting)) => ConfigError::invalid(setting, message),
+            _ => ConfigError::UnknownSetting(setting.to_ascii_uppercase()),
+        }
     }
 }
 
-fn json_list(setting: &'static str, raw: &str) -> Result<Vec<String>, ConfigError> {
-    serde_json::from_str(raw).map_err(|err| {
-        ConfigError::invalid(setting, format!("expected a JSON array of strings: {err}"))
-    })
+impl fmt::Display for EnvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnknownSetting => f.write_str("unknown setting"),
+            Self::Invalid(message) => f.write_str(message),
+        }
+    }
 }
 
-/// A JSON array, or comma-separated items; each item parsed with its own message.
-fn list<T: FromStr<Err = String>>(setting: &'static str, raw: &str) -> Result<Vec<T>, ConfigError> {
-    let items = if raw.trim_start().starts_with('[') {
-        json_list(setting, raw)?
-    } else {
-        raw.split(',')
+impl StdError for EnvError {}
+
+impl de::Error for EnvError {
+    fn custom<T: fmt::Display>(message: T) -> Self {
+        Self::Invalid(message.to_string())
+    }
+
+    fn unknown_field(_field: &str, _expected: &'static [&'static str]) -> Self {
+        Self::UnknownSetting
+    }
+}
+
+/// The text of one variable, read as the type deserialized from it asks.
+struct Text<'a> {
+    /// The value as given, `None` if it is not UTF-8.
+    raw: Option<&'a str>,
+    /// What a number must be, from the newtype around it (the setting's `quantity`):
+    /// `a non-negative number of seconds`, ...
+    quantity: Option<String>,
+}
+
+impl<'a> Text<'a> {
+    fn new(raw: Option<&'a str>) -> Self {
+        Self {
+            raw,
+            quantity: None,
+        }
+    }
+
+    /// The value without surrounding whitespace.
+    fn text(&self) -> Result<&'a str, EnvError> {
+        self.raw
             .map(str::trim)
-            .filter(|item| !item.is_empty())
-            .map(str::to_owned)
-            .collect()
+            .ok_or_else(|| EnvError::Invalid("the value is not valid UTF-8".to_owned()))
+    }
+
+    /// The refusal of text that is not what `visitor` (or the quantity around it) expects.
+    fn refusal(&self, visitor: &dyn Expected) -> EnvError {
+        let raw = self.raw.unwrap_or_default();
+        match &self.quantity {
+            Some(quantity) => EnvError::Invalid(format!("expected {quantity}, got `{raw}`")),
+            None => EnvError::Invalid(format!("expected {visitor}, got `{raw}`")),
+        }
+    }
+
+    /// The items of a list: a JSON array of strings, or comma-separated.
+    fn items(&self) -> Result<Vec<String>, EnvError> {
+        let text = self.text()?;
+        if text.starts_with('[') {
+            // The value as given, so that positions in serde_json's message count from its
+            // first character.
+            serde_json::from_str(self.raw.unwrap_or_default()).map_err(|err| {
+                EnvError::Invalid(format!("expected a JSON array of strings: {err}"))
+            })
+        } else {
+            Ok(text
+                .split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(str::to_owned)
+                .collect())
+        }
+    }
+}
+
+impl<'de> IntoDeserializer<'de, EnvError> for Text<'_> {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+/// Parses the text as the integer or float type asked for.
+macro_rules! deserialize_number {
+    ($($deserialize:ident => $visit:ident),* $(,)?) => {
+        $(
+            fn $deserialize<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, EnvError> {
+                match self.text()?.parse() {
+                    Ok(number) => visitor.$visit(number),
+                    Err(_) => Err(self.refusal(&visitor)),
+                }
+            }
+        )*
     };
-    items.iter().map(|item| parsed(setting, item)).collect()
+}
+
+impl<'de> Deserializer<'de> for Text<'_> {
+    type Error = EnvError;
+
+    /// Text is text, or a list when it is a JSON array: guessing a number or a boolean would
+    /// refuse the audience `12345`, which JSON must refuse as a number. Inside a quantity,
+    /// an expiry for one, it is a number, or a flag.
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, EnvError> {
+        let text = self.text()?;
+        if self.quantity.is_some() {
+            if text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false") {
+                return self.deserialize_bool(visitor);
+            }
+            return self.deserialize_u64(visitor);
+        }
+        if text.starts_with('[') {
+            return self.deserialize_seq(visitor);
+        }
+        visitor.visit_str(text)
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, EnvError> {
+        let text = self.text()?;
+        if text.eq_ignore_ascii_case("true") {
+            visitor.visit_bool(true)
+        } else if text.eq_ignore_ascii_case("false") {
+            visitor.visit_bool(false)
+        } else {
+            let raw = self.raw.unwrap_or_default();
+            Err(EnvError::Invalid(format!(
+                "expected true or false, got `{raw}`"
+            )))
+        }
+    }
+
+    deserialize_number! {
+        deserialize_i8 => visit_i8,
+        deserialize_i16 => visit_i16,
+        deserialize_i32 => visit_i32,
+        deserialize_i64 => visit_i64,
+        deserialize_i128 => visit_i128,
+        deserialize_u8 => visit_u8,
+        deserialize_u16 => visit_u16,
+        deserialize_u32 => visit_u32,
+        deserialize_u64 => visit_u64,
+        deserialize_u128 => visit_u128,
+        deserialize_f32 => visit_f32,
+        deserialize_f64 => visit_f64,
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, EnvError> {
+        visitor.visit_str(self.text()?)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, EnvError> {
+        self.deserialize_str(visitor)
+    }
+
+    /// A variable that is set holds a value: never `None`.
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, EnvError> {
+        visitor.visit_some(self)
+    }
+
+    /// A setting's `quantity`: the newtype's expectation names what the number counts.
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, EnvError> {
+        let quantity = (&visitor as &dyn Expected).to_string();
+        visitor.visit_newtype_struct(Text {
+            raw: self.raw,
+            quantity: Some(quantity),
+        })
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, EnvError> {
+        visitor.visit_seq(Items(self.items()?.into_iter()))
+    }
+
+    forward_to_deserialize_any! {
+        char bytes byte_buf unit unit_struct tuple tuple_struct map struct enum identifier
+        ignored_any
+    }
+}
+
+/// A list's items, each read as text.
+struct Items(std::vec::IntoIter<String>);
+
+impl<'de> SeqAccess<'de> for Items {
+    type Error = EnvError;
+
+    fn next_element_seed<T: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, EnvError> {
+        self.0
+            .next()
+            .map(|item| seed.deserialize(Text::new(Some(&item))))
+            .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+    use serde_json::{Value, json};
+
+    use super::{EnvError, Text};
+
+    fn read<'de, T: Deserialize<'de>>(raw: &str) -> Result<T, String> {
+        T::deserialize(Text::new(Some(raw))).map_err(|err| err.to_string())
+    }
+
+    #[test]
+    fn numbers_parse_as_the_type_asks_and_are_refused_with_its_expectation() {
+        assert_eq!(read::<i64>(" -5 "), Ok(-5));
+        assert_eq!(read::<u8>("255"), Ok(255));
+        assert_eq!(read::<f64>("1.5"), Ok(1.5));
+        assert_eq!(read::<u8>("256"), Err("expected u8, got `256`".to_owned()));
+        assert_eq!(read::<u64>("-1"), Err("expected u64, got `-1`".to_owned()));
+    }
+
+    #[test]
+    fn booleans_are_true_or_false_in_any_case() {
+        assert_eq!(read::<bool>(" TRUE "), Ok(true));
+        assert_eq!(read::<bool>("False"), Ok(false));
+        assert_eq!(
+            read::<bool>("1"),
+            Err("expected true or false, got `1`".to_owned())
+        );
+    }
+
+    #[test]
+    fn any_value_is_text_unless_it_is_a_json_array() {
+        assert_eq!(read::<Value>("12345"), Ok(json!("12345")));
+        assert_eq!(read::<Value>("true"), Ok(json!("true")));
+        assert_eq!(read::<Value>(r#" ["a", "b"] "#), Ok(json!(["a", "b"])));
+    }
+
+    #[test]
+    fn lists_are_json_arrays_of_strings_or_comma_separated() {
+        assert_eq!(read::<Vec<u8>>(r#"["1", "2"]"#), Ok(vec![1, 2]));
+        assert_eq!(read::<Vec<u8>>("1, 2,"), Ok(vec![1, 2]));
+        assert_eq!(
+            read::<Vec<u8>>("[1]"),
+            Err(
+                "expected a JSON array of strings: invalid type: integer `1`, expected a string \
+                 at line 1 column 2"
+                    .to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn a_set_variable_is_some_value() {
+        assert_eq!(
+            read::<Option<String>>(" text "),
+            Ok(Some("text".to_owned()))
+        );
+    }
+
+    #[test]
+    fn a_value_that_is_not_utf8_is_refused_whatever_is_asked() {
+        for result in [
+            String::deserialize(Text::new(None)).map(|_| ()),
+            bool::deserialize(Text::new(None)).map(|_| ()),
+            Vec::<String>::deserialize(Text::new(None)).map(|_| ()),
+        ] {
+            assert!(
+                matches!(&result, Err(EnvError::Invalid(message)) if message == "the value is not valid UTF-8"),
+                "{result:?}"
+            );
+        }
+    }
 }

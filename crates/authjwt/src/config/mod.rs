@@ -30,6 +30,7 @@ mod env;
 mod settings;
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,6 +38,7 @@ use serde::de;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
+use self::settings::Secret;
 pub use self::settings::Settings;
 use crate::cache::TokenCache;
 use crate::clock::{Clock, SystemClock};
@@ -150,6 +152,8 @@ impl AuthJwtConfig {
 #[must_use]
 pub struct AuthJwtConfigBuilder {
     settings: Settings,
+    private_key_file: Option<PathBuf>,
+    public_key_file: Option<PathBuf>,
     revocation_store: Option<Arc<dyn RevocationStore>>,
     clock: Option<Arc<dyn Clock>>,
 }
@@ -158,6 +162,8 @@ impl fmt::Debug for AuthJwtConfigBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthJwtConfigBuilder")
             .field("settings", &self.settings)
+            .field("private_key_file", &self.private_key_file)
+            .field("public_key_file", &self.public_key_file)
             .field("revocation_store", &self.revocation_store.is_some())
             .field("clock", &self.clock)
             .finish()
@@ -188,18 +194,8 @@ impl<'de> Deserialize<'de> for AuthJwtConfigBuilder {
     }
 }
 
-macro_rules! string_setters {
-    ($($(#[$doc:meta])* $name:ident;)*) => {
-        $(
-            $(#[$doc])*
-            pub fn $name(mut self, value: impl Into<String>) -> Self {
-                self.settings.$name = value.into();
-                self
-            }
-        )*
-    };
-}
-
+// The setters of plain settings are generated from their declaration in settings.rs; those
+// here take iterators, optional durations or keys, or set no setting.
 impl AuthJwtConfigBuilder {
     /// `authjwt_token_location`: where tokens are read from. Default headers only.
     pub fn token_location(mut self, locations: impl IntoIterator<Item = TokenLocation>) -> Self {
@@ -210,13 +206,13 @@ impl AuthJwtConfigBuilder {
     /// `authjwt_secret_key`: the HMAC secret. Surrounding whitespace is stripped, as the
     /// original does.
     pub fn secret_key(mut self, secret: impl Into<String>) -> Self {
-        self.settings.secret_key = Some(secret.into().trim().as_bytes().to_vec());
+        self.settings.secret_key = Some(Secret::new(secret.into().trim().as_bytes().to_vec()));
         self
     }
 
     /// `authjwt_secret_key` as raw bytes, for secrets that are not text. Used as given.
     pub fn secret_key_bytes(mut self, secret: impl Into<Vec<u8>>) -> Self {
-        self.settings.secret_key = Some(secret.into());
+        self.settings.secret_key = Some(Secret::new(secret.into()));
         self
     }
 
@@ -230,13 +226,33 @@ impl AuthJwtConfigBuilder {
     /// `authjwt_private_key`: PEM (PKCS#8, PKCS#1 RSA or SEC1 EC) for signing with asymmetric
     /// algorithms.
     pub fn private_key(mut self, pem: impl Into<String>) -> Self {
-        self.settings.private_key = Some(pem.into());
+        self.settings.private_key = Some(Secret::new(pem.into()));
         self
     }
 
-    /// `authjwt_algorithm`: the signing algorithm. Default HS256.
-    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
-        self.settings.algorithm = algorithm;
+    /// `authjwt_public_key` from the PEM file at `path`, read by [`build`](Self::build), as
+    /// `AUTHJWT_PUBLIC_KEY_FILE` is. A public key given inline too (by
+    /// [`public_key`](Self::public_key), serde or the environment) is refused: which one was
+    /// meant is unknown.
+    ///
+    /// ```no_run
+    /// let config = authjwt::AuthJwtConfig::builder()
+    ///     .algorithm(authjwt::Algorithm::RS256)
+    ///     .public_key_file("/run/secrets/jwt_public.pem")
+    ///     .build()?;
+    /// # Ok::<(), authjwt::ConfigError>(())
+    /// ```
+    pub fn public_key_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.public_key_file = Some(path.into());
+        self
+    }
+
+    /// `authjwt_private_key` from the PEM file at `path`, read by [`build`](Self::build), as
+    /// `AUTHJWT_PRIVATE_KEY_FILE` is. A private key given inline too (by
+    /// [`private_key`](Self::private_key), serde or the environment) is refused: which one
+    /// was meant is unknown.
+    pub fn private_key_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.private_key_file = Some(path.into());
         self
     }
 
@@ -244,58 +260,6 @@ impl AuthJwtConfigBuilder {
     /// algorithm alone.
     pub fn decode_algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
         self.settings.decode_algorithms = Some(algorithms.into_iter().collect());
-        self
-    }
-
-    /// `authjwt_decode_leeway`: clock skew allowed on `exp` and `nbf`, in whole seconds.
-    /// Default zero.
-    pub fn decode_leeway(mut self, leeway: Duration) -> Self {
-        self.settings.decode_leeway = leeway;
-        self
-    }
-
-    /// `authjwt_encode_issuer`: the `iss` claim written on access tokens.
-    pub fn encode_issuer(mut self, issuer: impl Into<String>) -> Self {
-        self.settings.encode_issuer = Some(issuer.into());
-        self
-    }
-
-    /// `authjwt_decode_issuer`: the `iss` claim access-token checks require.
-    pub fn decode_issuer(mut self, issuer: impl Into<String>) -> Self {
-        self.settings.decode_issuer = Some(issuer.into());
-        self
-    }
-
-    /// `authjwt_strict_issuer`: write `encode_issuer` on refresh tokens too and check
-    /// `decode_issuer` on every protected path, `jwt_optional` and refresh included. Needs
-    /// [`decode_issuer`](Self::decode_issuer). Default off, as the original: see
-    /// [`Settings::strict_issuer`].
-    ///
-    /// ```
-    /// use authjwt::{AuthJwtConfig, AuthJwtError, DecodeError, Requirement};
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let secret = "a-secret-two-services-share-32-bytes";
-    /// let other = AuthJwtConfig::builder().secret_key(secret).encode_issuer("urn:other").build()?;
-    /// let ours = AuthJwtConfig::builder()
-    ///     .secret_key(secret)
-    ///     .encode_issuer("urn:ours")
-    ///     .decode_issuer("urn:ours")
-    ///     .strict_issuer(true)
-    ///     .build()?;
-    ///
-    /// let foreign = other.create_refresh_token("alice")?;
-    /// let err = ours.verify(&foreign, Requirement::Refresh).await.unwrap_err();
-    /// assert_eq!(err, AuthJwtError::Decode(DecodeError::MissingClaim("iss")));
-    ///
-    /// let own = ours.create_refresh_token("alice")?;
-    /// assert!(ours.verify(&own, Requirement::Refresh).await.is_ok());
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn strict_issuer(mut self, strict: bool) -> Self {
-        self.settings.strict_issuer = strict;
         self
     }
 
@@ -322,23 +286,10 @@ impl AuthJwtConfigBuilder {
         self
     }
 
-    /// `authjwt_denylist_enabled`: consult the revocation store. Needs
-    /// [`revocation_store`](Self::revocation_store). Default off.
-    pub fn denylist_enabled(mut self, enabled: bool) -> Self {
-        self.settings.denylist_enabled = enabled;
-        self
-    }
-
     /// `authjwt_denylist_token_checks`: the token types checked against the store. Default
     /// both.
     pub fn denylist_token_checks(mut self, types: impl IntoIterator<Item = TokenType>) -> Self {
         self.settings.denylist_token_checks = types.into_iter().collect();
-        self
-    }
-
-    /// `authjwt_header_type`: the scheme before the token. Default `Bearer`.
-    pub fn header_type(mut self, header_type: impl Into<String>) -> Self {
-        self.settings.header_type = Some(header_type.into());
         self
     }
 
@@ -355,110 +306,11 @@ impl AuthJwtConfigBuilder {
         self
     }
 
-    /// `authjwt_cookie_domain`: the cookies' `Domain`. Default none.
-    pub fn cookie_domain(mut self, domain: impl Into<String>) -> Self {
-        self.settings.cookie_domain = Some(domain.into());
-        self
-    }
-
-    /// `authjwt_cookie_secure`: mark the cookies `Secure`. Default off.
-    pub fn cookie_secure(mut self, secure: bool) -> Self {
-        self.settings.cookie_secure = secure;
-        self
-    }
-
-    /// `authjwt_cookie_samesite`: the cookies' `SameSite`. Default none.
-    pub fn cookie_samesite(mut self, same_site: Option<SameSite>) -> Self {
-        self.settings.cookie_samesite = same_site;
-        self
-    }
-
-    /// `authjwt_cookie_csrf_protect`: double-submit protection for cookie tokens. Default on.
-    pub fn cookie_csrf_protect(mut self, protect: bool) -> Self {
-        self.settings.cookie_csrf_protect = protect;
-        self
-    }
-
     /// `authjwt_csrf_methods`: the methods whose requests must carry the CSRF header.
     /// Default POST, PUT, PATCH and DELETE.
     pub fn csrf_methods(mut self, methods: impl IntoIterator<Item = HttpMethod>) -> Self {
         self.settings.csrf_methods = methods.into_iter().collect();
         self
-    }
-
-    /// `authjwt_allow_weak_secret`: accept an HMAC secret shorter than the hash. Only for
-    /// compatibility with deployments that already use one; never for new ones.
-    pub fn allow_weak_secret(mut self, allow: bool) -> Self {
-        self.settings.allow_weak_secret = allow;
-        self
-    }
-
-    /// `authjwt_max_token_size`: the longest token accepted, in bytes. Default 8192.
-    pub fn max_token_size(mut self, bytes: usize) -> Self {
-        self.settings.max_token_size = bytes;
-        self
-    }
-
-    /// `authjwt_verified_token_cache`: remember up to `tokens` verified tokens, so that a token
-    /// sent again is not decoded and its signature not checked again. Default 0: no cache.
-    ///
-    /// A token is remembered only once it has passed decoding; a remembered one is checked
-    /// again for everything that can change: `nbf` and `exp` against the clock, the issuer
-    /// when the requirement checks it, and, in [`verify`](AuthJwtConfig::verify), the type,
-    /// freshness and the revocation store. Answers are the same with or without the cache.
-    /// The cache keeps two generations: when the newer one is full it becomes the older one
-    /// and the tokens of the generation before are forgotten, so eviction costs the same
-    /// however large the cache. A token survives at least one such turn after it was
-    /// remembered; one forgotten while still in use is decoded and remembered again on its
-    /// next request. A token kept here stays in memory until it is forgotten: size the cache to the tokens in use in
-    /// a few minutes, not to every token ever issued. An entry holds the token's text and its
-    /// decoded JSON: about 1 KB for a typical 300-byte access token, at most about twice
-    /// `max_token_size` plus 0.5 KB.
-    ///
-    /// ```
-    /// use authjwt::{AuthJwtConfig, Requirement};
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let config = AuthJwtConfig::builder()
-    ///     .secret_key("a-random-secret-of-at-least-32-bytes")
-    ///     .verified_token_cache(10_000)
-    ///     .build()?;
-    /// let access = config.create_access_token("alice")?;
-    /// let first = config.verify(&access, Requirement::Access).await?; // decoded and remembered
-    /// let again = config.verify(&access, Requirement::Access).await?; // served from the cache
-    /// assert_eq!(first.claims().json(), again.claims().json());
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn verified_token_cache(mut self, tokens: usize) -> Self {
-        self.settings.verified_token_cache = tokens;
-        self
-    }
-
-    string_setters! {
-        /// `authjwt_header_name`: the header carrying the token. Default `Authorization`.
-        header_name;
-        /// `authjwt_access_cookie_key`. Default `access_token_cookie`.
-        access_cookie_key;
-        /// `authjwt_refresh_cookie_key`. Default `refresh_token_cookie`.
-        refresh_cookie_key;
-        /// `authjwt_access_cookie_path`. Default `/`.
-        access_cookie_path;
-        /// `authjwt_refresh_cookie_path`. Default `/`.
-        refresh_cookie_path;
-        /// `authjwt_access_csrf_cookie_key`. Default `csrf_access_token`.
-        access_csrf_cookie_key;
-        /// `authjwt_refresh_csrf_cookie_key`. Default `csrf_refresh_token`.
-        refresh_csrf_cookie_key;
-        /// `authjwt_access_csrf_cookie_path`. Default `/`.
-        access_csrf_cookie_path;
-        /// `authjwt_refresh_csrf_cookie_path`. Default `/`.
-        refresh_csrf_cookie_path;
-        /// `authjwt_access_csrf_header_name`. Default `X-CSRF-Token`.
-        access_csrf_header_name;
-        /// `authjwt_refresh_csrf_header_name`. Default `X-CSRF-Token`.
-        refresh_csrf_header_name;
     }
 
     /// The revocation store consulted when the denylist is enabled (the original's
@@ -478,26 +330,48 @@ impl AuthJwtConfigBuilder {
     ///
     /// # Errors
     ///
-    /// A [`ConfigError`] naming the first setting at fault: every value the original
-    /// rejects, an empty or repeated token location, an empty decode allow-list, a missing or
-    /// unparsable key, a weak HMAC secret, `SameSite=none` without `Secure`, a `__Host-`
+    /// A [`ConfigError`] naming the first setting at fault: a key file that cannot be read,
+    /// a key given both inline and as a file, every value the original rejects, an empty or
+    /// repeated token location, an empty decode allow-list, a missing or unparsable key, a
+    /// weak HMAC secret, `SameSite=none` without `Secure`, a `__Host-`
     /// cookie name without `Secure`, with a domain or a path other than `/`, a `__Secure-`
     /// cookie name without `Secure`, header and cookie names that cannot appear on the wire,
     /// or an enabled denylist without a store.
     pub fn build(self) -> Result<AuthJwtConfig, ConfigError> {
         let Self {
             mut settings,
+            private_key_file,
+            public_key_file,
             revocation_store,
             clock,
         } = self;
+        if let Some(path) = private_key_file {
+            if settings.private_key.is_some() {
+                return Err(key_given_twice("authjwt_private_key"));
+            }
+            let pem = read_key_file("authjwt_private_key", &path)?;
+            settings.private_key = Some(Secret::new(pem));
+        }
+        if let Some(path) = public_key_file {
+            if settings.public_key.is_some() {
+                return Err(key_given_twice("authjwt_public_key"));
+            }
+            settings.public_key = Some(read_key_file("authjwt_public_key", &path)?);
+        }
         validate(&mut settings)?;
         if settings.denylist_enabled && revocation_store.is_none() {
             return Err(ConfigError::MissingRevocationStore);
         }
         let keys = KeyRing::build(
             &KeyMaterial {
-                secret: settings.secret_key.as_deref(),
-                private_pem: settings.private_key.as_deref(),
+                secret: settings
+                    .secret_key
+                    .as_ref()
+                    .map(|secret| secret.expose().as_slice()),
+                private_pem: settings
+                    .private_key
+                    .as_ref()
+                    .map(|pem| pem.expose().as_str()),
                 public_pem: settings.public_key.as_deref(),
                 allow_weak_secret: settings.allow_weak_secret,
             },
@@ -537,6 +411,22 @@ pub fn random_secret() -> Result<String, ConfigError> {
     aws_lc_rs::rand::fill(&mut bytes)
         .map_err(|_| ConfigError::invalid("authjwt_secret_key", "the random generator failed"))?;
     Ok(crate::codec::b64_encode(&bytes))
+}
+
+/// The text of the key file at `path`, for `setting` (`authjwt_private_key` or
+/// `authjwt_public_key`).
+fn read_key_file(setting: &'static str, path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|err| {
+        ConfigError::invalid(
+            setting,
+            format!("cannot read key file `{}`: {err}", path.display()),
+        )
+    })
+}
+
+/// The refusal of a key given both inline and as a file: which one was meant is unknown.
+fn key_given_twice(setting: &'static str) -> ConfigError {
+    ConfigError::invalid(setting, "given both inline and as a file; set only one")
 }
 
 const MIN_LENGTH: &str = "ensure this value has at least 1 characters";
@@ -590,11 +480,17 @@ fn validate(settings: &mut Settings) -> Result<(), ConfigError> {
             "a token location may be listed once",
         ));
     }
-    if settings.secret_key.as_ref().is_some_and(Vec::is_empty) {
+    if settings
+        .secret_key
+        .as_ref()
+        .is_some_and(|secret| secret.expose().is_empty())
+    {
         return Err(ConfigError::invalid("authjwt_secret_key", MIN_LENGTH));
     }
     normalize_optional("authjwt_public_key", &mut settings.public_key)?;
-    normalize_optional("authjwt_private_key", &mut settings.private_key)?;
+    if let Some(private_key) = settings.private_key.as_mut() {
+        normalize("authjwt_private_key", private_key.expose_mut())?;
+    }
     if settings
         .decode_algorithms
         .as_ref()

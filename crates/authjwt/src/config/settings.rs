@@ -1,6 +1,7 @@
 //! Every setting of fastapi-jwt-auth 0.5.0, with the original's defaults.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::time::Duration;
 
 use serde::de::{self, SeqAccess, Visitor};
@@ -9,198 +10,349 @@ use serde::{Deserialize, Deserializer};
 use crate::Algorithm;
 use crate::types::{HttpMethod, SameSite, TokenLocation, TokenType};
 
-/// The settings, one field per `authjwt_*` setting of the original (spec §2.2) plus the three
-/// authjwt adds (`allow_weak_secret`, `max_token_size`, `verified_token_cache`).
+/// Declares [`Settings`] from one list in which each setting is written once: its doc, its
+/// serde attributes, the kind of builder setter generated from it (which takes the setting's
+/// doc), then `name: Type = default`. The setter kinds:
 ///
-/// A built [`AuthJwtConfig`](crate::AuthJwtConfig) exposes its validated settings through
-/// [`settings()`](crate::AuthJwtConfig::settings); they are set through
-/// [`AuthJwtConfigBuilder`](crate::AuthJwtConfigBuilder), serde or the environment. The key
-/// material is not readable here.
+/// * `#[setter(value)]`: `fn name(self, value: Type)`;
+/// * `#[setter(into)]`: `fn name(self, value: impl Into<Type>)`;
+/// * `#[setter(some)]`: for an `Option<String>`, `fn name(self, value: impl Into<String>)`
+///   storing `Some`;
+/// * `#[setter(custom)]`: none generated, the setter is written by hand in `config/mod.rs`
+///   (iterators, optional durations, keys).
 ///
-/// Serde accepts each name with or without the `authjwt_` prefix and refuses unknown names.
-#[derive(Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-#[non_exhaustive]
-pub struct Settings {
-    /// `authjwt_token_location`: where tokens are read from. Default `["headers"]`.
-    #[serde(alias = "authjwt_token_location")]
-    pub token_location: Vec<TokenLocation>,
-    #[serde(alias = "authjwt_secret_key", deserialize_with = "secret")]
-    pub(crate) secret_key: Option<Vec<u8>>,
-    #[serde(alias = "authjwt_public_key")]
-    pub(crate) public_key: Option<String>,
-    #[serde(alias = "authjwt_private_key")]
-    pub(crate) private_key: Option<String>,
-    /// `authjwt_algorithm`: the signing algorithm. Default `HS256`.
-    #[serde(alias = "authjwt_algorithm")]
-    pub algorithm: Algorithm,
-    /// `authjwt_decode_algorithms`: the algorithms a token may use. Default: `algorithm` alone.
-    #[serde(alias = "authjwt_decode_algorithms")]
-    pub decode_algorithms: Option<Vec<Algorithm>>,
-    /// `authjwt_decode_leeway`: clock skew allowed on `exp` and `nbf`. Default 0 s.
-    #[serde(alias = "authjwt_decode_leeway", deserialize_with = "seconds")]
-    pub decode_leeway: Duration,
-    /// `authjwt_encode_issuer`: the `iss` written on access tokens. Default none.
-    #[serde(alias = "authjwt_encode_issuer")]
-    pub encode_issuer: Option<String>,
-    /// `authjwt_decode_issuer`: the `iss` access-token checks require. Default none.
-    #[serde(alias = "authjwt_decode_issuer")]
-    pub decode_issuer: Option<String>,
-    /// `authjwt_strict_issuer` (new): write `encode_issuer` on refresh tokens too, and check
-    /// `decode_issuer` on every protected path (`jwt_optional` and refresh included), so a
-    /// token of another service that shares the key is refused everywhere. Needs
-    /// `decode_issuer`. Default `false`: the original checks the issuer only where an access
-    /// token is required.
-    #[serde(alias = "authjwt_strict_issuer")]
-    pub strict_issuer: bool,
-    /// `authjwt_decode_audience`: the audiences accepted; one must be in the token's `aud`.
-    /// Default none, which refuses tokens that carry `aud`.
-    #[serde(alias = "authjwt_decode_audience", deserialize_with = "audience")]
-    pub decode_audience: Option<Vec<String>>,
-    /// `authjwt_access_token_expires`: access token lifetime; `None` writes no `exp`.
-    /// Default 15 minutes.
-    #[serde(
-        alias = "authjwt_access_token_expires",
-        deserialize_with = "access_expiry"
-    )]
-    pub access_token_expires: Option<Duration>,
-    /// `authjwt_refresh_token_expires`: refresh token lifetime; `None` writes no `exp`.
-    /// Default 30 days.
-    #[serde(
-        alias = "authjwt_refresh_token_expires",
-        deserialize_with = "refresh_expiry"
-    )]
-    pub refresh_token_expires: Option<Duration>,
-    /// `authjwt_denylist_enabled`: consult the revocation store. Default `false`.
-    #[serde(alias = "authjwt_denylist_enabled")]
-    pub denylist_enabled: bool,
-    /// `authjwt_denylist_token_checks`: the token types checked against the store. Default
-    /// both.
-    #[serde(alias = "authjwt_denylist_token_checks")]
-    pub denylist_token_checks: Vec<TokenType>,
-    /// `authjwt_header_name`: the header carrying the token. Default `Authorization`.
-    #[serde(alias = "authjwt_header_name")]
-    pub header_name: String,
-    /// `authjwt_header_type`: the scheme before the token; `None` for a bare token. Default
-    /// `Bearer`. Serde and the environment spell `None` as `null` or `"none"`.
-    #[serde(alias = "authjwt_header_type", deserialize_with = "header_type")]
-    pub header_type: Option<String>,
-    /// `authjwt_access_cookie_key`. Default `access_token_cookie`.
-    #[serde(alias = "authjwt_access_cookie_key")]
-    pub access_cookie_key: String,
-    /// `authjwt_refresh_cookie_key`. Default `refresh_token_cookie`.
-    #[serde(alias = "authjwt_refresh_cookie_key")]
-    pub refresh_cookie_key: String,
-    /// `authjwt_access_cookie_path`. Default `/`.
-    #[serde(alias = "authjwt_access_cookie_path")]
-    pub access_cookie_path: String,
-    /// `authjwt_refresh_cookie_path`. Default `/`.
-    #[serde(alias = "authjwt_refresh_cookie_path")]
-    pub refresh_cookie_path: String,
-    /// `authjwt_cookie_max_age`: `Max-Age` of the cookies; `None` makes session cookies.
-    /// Default none.
-    #[serde(
-        alias = "authjwt_cookie_max_age",
-        deserialize_with = "optional_seconds"
-    )]
-    pub cookie_max_age: Option<Duration>,
-    /// `authjwt_cookie_domain`. Default none.
-    #[serde(alias = "authjwt_cookie_domain")]
-    pub cookie_domain: Option<String>,
-    /// `authjwt_cookie_secure`. Default `false`.
-    #[serde(alias = "authjwt_cookie_secure")]
-    pub cookie_secure: bool,
-    /// `authjwt_cookie_samesite`. Default none (no attribute). An explicit `null` is refused,
-    /// as the original refuses `None`: leave the setting out instead.
-    #[serde(alias = "authjwt_cookie_samesite", deserialize_with = "same_site")]
-    pub cookie_samesite: Option<SameSite>,
-    /// `authjwt_cookie_csrf_protect`: double-submit protection for cookie tokens. Default
-    /// `true`.
-    #[serde(alias = "authjwt_cookie_csrf_protect")]
-    pub cookie_csrf_protect: bool,
-    /// `authjwt_access_csrf_cookie_key`. Default `csrf_access_token`.
-    #[serde(alias = "authjwt_access_csrf_cookie_key")]
-    pub access_csrf_cookie_key: String,
-    /// `authjwt_refresh_csrf_cookie_key`. Default `csrf_refresh_token`.
-    #[serde(alias = "authjwt_refresh_csrf_cookie_key")]
-    pub refresh_csrf_cookie_key: String,
-    /// `authjwt_access_csrf_cookie_path`. Default `/`.
-    #[serde(alias = "authjwt_access_csrf_cookie_path")]
-    pub access_csrf_cookie_path: String,
-    /// `authjwt_refresh_csrf_cookie_path`. Default `/`.
-    #[serde(alias = "authjwt_refresh_csrf_cookie_path")]
-    pub refresh_csrf_cookie_path: String,
-    /// `authjwt_access_csrf_header_name`. Default `X-CSRF-Token`.
-    #[serde(alias = "authjwt_access_csrf_header_name")]
-    pub access_csrf_header_name: String,
-    /// `authjwt_refresh_csrf_header_name`. Default `X-CSRF-Token`.
-    #[serde(alias = "authjwt_refresh_csrf_header_name")]
-    pub refresh_csrf_header_name: String,
-    /// `authjwt_csrf_methods`: the methods whose requests must carry the CSRF header.
-    /// Default POST, PUT, PATCH, DELETE.
-    #[serde(alias = "authjwt_csrf_methods")]
-    pub csrf_methods: Vec<HttpMethod>,
-    /// `authjwt_allow_weak_secret` (new): accept HMAC secrets shorter than the hash
-    /// (RFC 7518 §3.2). Default `false`.
-    #[serde(alias = "authjwt_allow_weak_secret")]
-    pub allow_weak_secret: bool,
-    /// `authjwt_max_token_size` (new): longest token accepted, in bytes, checked before any
-    /// decoding. Default 8192.
-    #[serde(alias = "authjwt_max_token_size")]
-    pub max_token_size: usize,
-    /// `authjwt_verified_token_cache` (new): how many verified tokens to remember, so that a
-    /// token seen again skips decoding and its signature; `nbf`, `exp`, the issuer, the type,
-    /// freshness and the revocation store are still checked on every request. Default 0: no
-    /// cache. See [`AuthJwtConfigBuilder::verified_token_cache`](crate::AuthJwtConfigBuilder::verified_token_cache).
-    #[serde(alias = "authjwt_verified_token_cache")]
-    pub verified_token_cache: usize,
+/// It also gives the environment loader the settings' names and a way to set one setting from
+/// another `Settings`.
+macro_rules! settings {
+    (
+        $(#[$struct_attribute:meta])*
+        pub struct Settings {
+            $(
+                $(#[doc = $doc:expr])*
+                #[serde($($serde:tt)*)]
+                #[setter($setter:ident)]
+                $visibility:vis $name:ident: $type:ty = $default:expr,
+            )*
+        }
+    ) => {
+        $(#[$struct_attribute])*
+        pub struct Settings {
+            $(
+                $(#[doc = $doc])*
+                #[serde($($serde)*)]
+                $visibility $name: $type,
+            )*
+        }
+
+        impl Default for Settings {
+            fn default() -> Self {
+                Self {
+                    $($name: $default,)*
+                }
+            }
+        }
+
+        impl Settings {
+            /// Every setting's name, `authjwt_<field>`, as errors report it.
+            pub(super) const NAMES: &'static [&'static str] =
+                &[$(concat!("authjwt_", stringify!($name)),)*];
+
+            /// Sets `setting` (`authjwt_<field>`) to its value in `layer`, the others
+            /// untouched.
+            pub(super) fn set_from(&mut self, layer: Self, setting: &str) {
+                $(
+                    if setting == concat!("authjwt_", stringify!($name)) {
+                        self.$name = layer.$name;
+                        return;
+                    }
+                )*
+            }
+        }
+
+        impl super::AuthJwtConfigBuilder {
+            $(setter!($setter, [$(#[doc = $doc])*], $name, $type);)*
+        }
+    };
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            token_location: vec![TokenLocation::Headers],
-            secret_key: None,
-            public_key: None,
-            private_key: None,
-            algorithm: Algorithm::HS256,
-            decode_algorithms: None,
-            decode_leeway: Duration::ZERO,
-            encode_issuer: None,
-            decode_issuer: None,
-            strict_issuer: false,
-            decode_audience: None,
-            access_token_expires: Some(Duration::from_secs(15 * 60)),
-            refresh_token_expires: Some(Duration::from_secs(30 * 24 * 60 * 60)),
-            denylist_enabled: false,
-            denylist_token_checks: vec![TokenType::Access, TokenType::Refresh],
-            header_name: "Authorization".into(),
-            header_type: Some("Bearer".into()),
-            access_cookie_key: "access_token_cookie".into(),
-            refresh_cookie_key: "refresh_token_cookie".into(),
-            access_cookie_path: "/".into(),
-            refresh_cookie_path: "/".into(),
-            cookie_max_age: None,
-            cookie_domain: None,
-            cookie_secure: false,
-            cookie_samesite: None,
-            cookie_csrf_protect: true,
-            access_csrf_cookie_key: "csrf_access_token".into(),
-            refresh_csrf_cookie_key: "csrf_refresh_token".into(),
-            access_csrf_cookie_path: "/".into(),
-            refresh_csrf_cookie_path: "/".into(),
-            access_csrf_header_name: "X-CSRF-Token".into(),
-            refresh_csrf_header_name: "X-CSRF-Token".into(),
-            csrf_methods: vec![
-                HttpMethod::Post,
-                HttpMethod::Put,
-                HttpMethod::Patch,
-                HttpMethod::Delete,
-            ],
-            allow_weak_secret: false,
-            max_token_size: 8 * 1024,
-            verified_token_cache: 0,
+/// One builder setter of [`settings!`].
+macro_rules! setter {
+    (custom, $docs:tt, $name:ident, $type:ty) => {};
+    (value, [$($doc:tt)*], $name:ident, $type:ty) => {
+        $($doc)*
+        pub fn $name(mut self, value: $type) -> Self {
+            self.settings.$name = value;
+            self
         }
+    };
+    (into, [$($doc:tt)*], $name:ident, $type:ty) => {
+        $($doc)*
+        pub fn $name(mut self, value: impl Into<$type>) -> Self {
+            self.settings.$name = value.into();
+            self
+        }
+    };
+    (some, [$($doc:tt)*], $name:ident, $type:ty) => {
+        $($doc)*
+        pub fn $name(mut self, value: impl Into<String>) -> Self {
+            self.settings.$name = Some(value.into());
+            self
+        }
+    };
+}
+
+settings! {
+    /// The settings, one field per `authjwt_*` setting of the original (spec §2.2) plus those
+    /// authjwt adds (`strict_issuer`, `allow_weak_secret`, `max_token_size`,
+    /// `verified_token_cache`).
+    ///
+    /// A built [`AuthJwtConfig`](crate::AuthJwtConfig) exposes its validated settings through
+    /// [`settings()`](crate::AuthJwtConfig::settings); they are set through
+    /// [`AuthJwtConfigBuilder`](crate::AuthJwtConfigBuilder), serde or the environment. The key
+    /// material is not readable here.
+    ///
+    /// Serde accepts each name with or without the `authjwt_` prefix and refuses unknown names.
+    ///
+    /// `Debug` shows every setting but the HMAC secret and the private key, as `<redacted>`.
+    #[derive(Clone, Debug, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    #[non_exhaustive]
+    pub struct Settings {
+        /// `authjwt_token_location`: where tokens are read from. Default `["headers"]`.
+        #[serde(alias = "authjwt_token_location")]
+        #[setter(custom)]
+        pub token_location: Vec<TokenLocation> = vec![TokenLocation::Headers],
+        #[serde(alias = "authjwt_secret_key", deserialize_with = "secret")]
+        #[setter(custom)]
+        pub(crate) secret_key: Option<Secret<Vec<u8>>> = None,
+        #[serde(alias = "authjwt_public_key")]
+        #[setter(custom)]
+        pub(crate) public_key: Option<String> = None,
+        #[serde(alias = "authjwt_private_key")]
+        #[setter(custom)]
+        pub(crate) private_key: Option<Secret<String>> = None,
+        /// `authjwt_algorithm`: the signing algorithm. Default `HS256`.
+        #[serde(alias = "authjwt_algorithm")]
+        #[setter(value)]
+        pub algorithm: Algorithm = Algorithm::HS256,
+        /// `authjwt_decode_algorithms`: the algorithms a token may use. Default: `algorithm` alone.
+        #[serde(alias = "authjwt_decode_algorithms")]
+        #[setter(custom)]
+        pub decode_algorithms: Option<Vec<Algorithm>> = None,
+        /// `authjwt_decode_leeway`: clock skew allowed on `exp` and `nbf`, in whole seconds.
+        /// Default 0 s.
+        #[serde(alias = "authjwt_decode_leeway", deserialize_with = "seconds")]
+        #[setter(value)]
+        pub decode_leeway: Duration = Duration::ZERO,
+        /// `authjwt_encode_issuer`: the `iss` written on access tokens. Default none.
+        #[serde(alias = "authjwt_encode_issuer")]
+        #[setter(some)]
+        pub encode_issuer: Option<String> = None,
+        /// `authjwt_decode_issuer`: the `iss` access-token checks require. Default none.
+        #[serde(alias = "authjwt_decode_issuer")]
+        #[setter(some)]
+        pub decode_issuer: Option<String> = None,
+        /// `authjwt_strict_issuer` (new): write `encode_issuer` on refresh tokens too, and check
+        /// `decode_issuer` on every protected path (`jwt_optional` and refresh included), so a
+        /// token of another service that shares the key is refused everywhere. Needs
+        /// `decode_issuer`. Default `false`: the original checks the issuer only where an access
+        /// token is required.
+        ///
+        /// ```
+        /// use authjwt::{AuthJwtConfig, AuthJwtError, DecodeError, Requirement};
+        ///
+        /// # #[tokio::main(flavor = "current_thread")]
+        /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+        /// let secret = "a-secret-two-services-share-32-bytes";
+        /// let other = AuthJwtConfig::builder()
+        ///     .secret_key(secret)
+        ///     .encode_issuer("urn:other")
+        ///     .build()?;
+        /// let ours = AuthJwtConfig::builder()
+        ///     .secret_key(secret)
+        ///     .encode_issuer("urn:ours")
+        ///     .decode_issuer("urn:ours")
+        ///     .strict_issuer(true)
+        ///     .build()?;
+        ///
+        /// let foreign = other.create_refresh_token("alice")?;
+        /// let err = ours.verify(&foreign, Requirement::Refresh).await.unwrap_err();
+        /// assert_eq!(err, AuthJwtError::Decode(DecodeError::MissingClaim("iss")));
+        ///
+        /// let own = ours.create_refresh_token("alice")?;
+        /// assert!(ours.verify(&own, Requirement::Refresh).await.is_ok());
+        /// # Ok(())
+        /// # }
+        /// ```
+        #[serde(alias = "authjwt_strict_issuer")]
+        #[setter(value)]
+        pub strict_issuer: bool = false,
+        /// `authjwt_decode_audience`: the audiences accepted; one must be in the token's `aud`.
+        /// Default none, which refuses tokens that carry `aud`.
+        #[serde(alias = "authjwt_decode_audience", deserialize_with = "audience")]
+        #[setter(custom)]
+        pub decode_audience: Option<Vec<String>> = None,
+        /// `authjwt_access_token_expires`: access token lifetime; `None` writes no `exp`.
+        /// Default 15 minutes.
+        #[serde(
+            alias = "authjwt_access_token_expires",
+            deserialize_with = "access_expiry"
+        )]
+        #[setter(custom)]
+        pub access_token_expires: Option<Duration> = Some(Duration::from_secs(15 * 60)),
+        /// `authjwt_refresh_token_expires`: refresh token lifetime; `None` writes no `exp`.
+        /// Default 30 days.
+        #[serde(
+            alias = "authjwt_refresh_token_expires",
+            deserialize_with = "refresh_expiry"
+        )]
+        #[setter(custom)]
+        pub refresh_token_expires: Option<Duration> = Some(Duration::from_secs(30 * 24 * 60 * 60)),
+        /// `authjwt_denylist_enabled`: consult the revocation store. Needs a
+        /// [revocation store](crate::AuthJwtConfigBuilder::revocation_store). Default `false`.
+        #[serde(alias = "authjwt_denylist_enabled")]
+        #[setter(value)]
+        pub denylist_enabled: bool = false,
+        /// `authjwt_denylist_token_checks`: the token types checked against the store. Default
+        /// both.
+        #[serde(alias = "authjwt_denylist_token_checks")]
+        #[setter(custom)]
+        pub denylist_token_checks: Vec<TokenType> = vec![TokenType::Access, TokenType::Refresh],
+        /// `authjwt_header_name`: the header carrying the token. Default `Authorization`.
+        #[serde(alias = "authjwt_header_name")]
+        #[setter(into)]
+        pub header_name: String = "Authorization".into(),
+        /// `authjwt_header_type`: the scheme before the token; `None` for a bare token
+        /// ([`no_header_type`](crate::AuthJwtConfigBuilder::no_header_type) in the builder).
+        /// Default `Bearer`. Serde and the environment spell `None` as `null` or `"none"`.
+        #[serde(alias = "authjwt_header_type", deserialize_with = "header_type")]
+        #[setter(some)]
+        pub header_type: Option<String> = Some("Bearer".into()),
+        /// `authjwt_access_cookie_key`. Default `access_token_cookie`.
+        #[serde(alias = "authjwt_access_cookie_key")]
+        #[setter(into)]
+        pub access_cookie_key: String = "access_token_cookie".into(),
+        /// `authjwt_refresh_cookie_key`. Default `refresh_token_cookie`.
+        #[serde(alias = "authjwt_refresh_cookie_key")]
+        #[setter(into)]
+        pub refresh_cookie_key: String = "refresh_token_cookie".into(),
+        /// `authjwt_access_cookie_path`. Default `/`.
+        #[serde(alias = "authjwt_access_cookie_path")]
+        #[setter(into)]
+        pub access_cookie_path: String = "/".into(),
+        /// `authjwt_refresh_cookie_path`. Default `/`.
+        #[serde(alias = "authjwt_refresh_cookie_path")]
+        #[setter(into)]
+        pub refresh_cookie_path: String = "/".into(),
+        /// `authjwt_cookie_max_age`: `Max-Age` of the cookies; `None` makes session cookies.
+        /// Default none.
+        #[serde(
+            alias = "authjwt_cookie_max_age",
+            deserialize_with = "optional_seconds"
+        )]
+        #[setter(custom)]
+        pub cookie_max_age: Option<Duration> = None,
+        /// `authjwt_cookie_domain`: the cookies' `Domain`. Default none.
+        #[serde(alias = "authjwt_cookie_domain")]
+        #[setter(some)]
+        pub cookie_domain: Option<String> = None,
+        /// `authjwt_cookie_secure`: mark the cookies `Secure`. Default `false`.
+        #[serde(alias = "authjwt_cookie_secure")]
+        #[setter(value)]
+        pub cookie_secure: bool = false,
+        /// `authjwt_cookie_samesite`: the cookies' `SameSite`. Default none (no attribute).
+        /// Serde refuses an explicit `null`, as the original refuses `None`: leave the setting
+        /// out instead.
+        #[serde(alias = "authjwt_cookie_samesite", deserialize_with = "same_site")]
+        #[setter(value)]
+        pub cookie_samesite: Option<SameSite> = None,
+        /// `authjwt_cookie_csrf_protect`: double-submit protection for cookie tokens. Default
+        /// `true`.
+        #[serde(alias = "authjwt_cookie_csrf_protect")]
+        #[setter(value)]
+        pub cookie_csrf_protect: bool = true,
+        /// `authjwt_access_csrf_cookie_key`. Default `csrf_access_token`.
+        #[serde(alias = "authjwt_access_csrf_cookie_key")]
+        #[setter(into)]
+        pub access_csrf_cookie_key: String = "csrf_access_token".into(),
+        /// `authjwt_refresh_csrf_cookie_key`. Default `csrf_refresh_token`.
+        #[serde(alias = "authjwt_refresh_csrf_cookie_key")]
+        #[setter(into)]
+        pub refresh_csrf_cookie_key: String = "csrf_refresh_token".into(),
+        /// `authjwt_access_csrf_cookie_path`. Default `/`.
+        #[serde(alias = "authjwt_access_csrf_cookie_path")]
+        #[setter(into)]
+        pub access_csrf_cookie_path: String = "/".into(),
+        /// `authjwt_refresh_csrf_cookie_path`. Default `/`.
+        #[serde(alias = "authjwt_refresh_csrf_cookie_path")]
+        #[setter(into)]
+        pub refresh_csrf_cookie_path: String = "/".into(),
+        /// `authjwt_access_csrf_header_name`. Default `X-CSRF-Token`.
+        #[serde(alias = "authjwt_access_csrf_header_name")]
+        #[setter(into)]
+        pub access_csrf_header_name: String = "X-CSRF-Token".into(),
+        /// `authjwt_refresh_csrf_header_name`. Default `X-CSRF-Token`.
+        #[serde(alias = "authjwt_refresh_csrf_header_name")]
+        #[setter(into)]
+        pub refresh_csrf_header_name: String = "X-CSRF-Token".into(),
+        /// `authjwt_csrf_methods`: the methods whose requests must carry the CSRF header.
+        /// Default POST, PUT, PATCH, DELETE.
+        #[serde(alias = "authjwt_csrf_methods")]
+        #[setter(custom)]
+        pub csrf_methods: Vec<HttpMethod> = vec![
+            HttpMethod::Post,
+            HttpMethod::Put,
+            HttpMethod::Patch,
+            HttpMethod::Delete,
+        ],
+        /// `authjwt_allow_weak_secret` (new): accept HMAC secrets shorter than the hash
+        /// (RFC 7518 §3.2). Only for compatibility with deployments that already use one; never
+        /// for new ones. Default `false`.
+        #[serde(alias = "authjwt_allow_weak_secret")]
+        #[setter(value)]
+        pub allow_weak_secret: bool = false,
+        /// `authjwt_max_token_size` (new): longest token accepted, in bytes, checked before any
+        /// decoding. Default 8192.
+        #[serde(alias = "authjwt_max_token_size", deserialize_with = "bytes")]
+        #[setter(value)]
+        pub max_token_size: usize = 8 * 1024,
+        /// `authjwt_verified_token_cache` (new): remember up to this many verified tokens, so
+        /// that a token sent again is not decoded and its signature not checked again. Default
+        /// 0: no cache.
+        ///
+        /// A token is remembered only once it has passed decoding; a remembered one is checked
+        /// again for everything that can change: `nbf` and `exp` against the clock, the issuer
+        /// when the requirement checks it, and, in [`verify`](crate::AuthJwtConfig::verify),
+        /// the type, freshness and the revocation store. Answers are the same with or without
+        /// the cache. The cache keeps two generations: when the newer one is full it becomes
+        /// the older one and the tokens of the generation before are forgotten, so eviction
+        /// costs the same however large the cache. A token survives at least one such turn
+        /// after it was remembered; one forgotten while still in use is decoded and remembered
+        /// again on its next request. A token kept here stays in memory until it is forgotten:
+        /// size the cache to the tokens in use in a few minutes, not to every token ever
+        /// issued. An entry holds the token's text and its decoded JSON: about 1 KB for a
+        /// typical 300-byte access token, at most about twice `max_token_size` plus 0.5 KB.
+        ///
+        /// ```
+        /// use authjwt::{AuthJwtConfig, Requirement};
+        ///
+        /// # #[tokio::main(flavor = "current_thread")]
+        /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+        /// let config = AuthJwtConfig::builder()
+        ///     .secret_key("a-random-secret-of-at-least-32-bytes")
+        ///     .verified_token_cache(10_000)
+        ///     .build()?;
+        /// let access = config.create_access_token("alice")?;
+        /// // Decoded and remembered, then served from the cache.
+        /// let first = config.verify(&access, Requirement::Access).await?;
+        /// let again = config.verify(&access, Requirement::Access).await?;
+        /// assert_eq!(first.claims().json(), again.claims().json());
+        /// # Ok(())
+        /// # }
+        /// ```
+        #[serde(alias = "authjwt_verified_token_cache", deserialize_with = "tokens")]
+        #[setter(value)]
+        pub verified_token_cache: usize = 0,
     }
 }
 
@@ -243,65 +395,66 @@ impl Settings {
     }
 }
 
-impl fmt::Debug for Settings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let redacted = |present: bool| if present { "<redacted>" } else { "None" };
-        f.debug_struct("Settings")
-            .field("token_location", &self.token_location)
-            .field("secret_key", &redacted(self.secret_key.is_some()))
-            .field("public_key", &self.public_key.as_ref().map(|_| "<pem>"))
-            .field("private_key", &redacted(self.private_key.is_some()))
-            .field("algorithm", &self.algorithm)
-            .field("decode_algorithms", &self.decode_algorithms)
-            .field("decode_leeway", &self.decode_leeway)
-            .field("encode_issuer", &self.encode_issuer)
-            .field("decode_issuer", &self.decode_issuer)
-            .field("strict_issuer", &self.strict_issuer)
-            .field("decode_audience", &self.decode_audience)
-            .field("access_token_expires", &self.access_token_expires)
-            .field("refresh_token_expires", &self.refresh_token_expires)
-            .field("denylist_enabled", &self.denylist_enabled)
-            .field("denylist_token_checks", &self.denylist_token_checks)
-            .field("header_name", &self.header_name)
-            .field("header_type", &self.header_type)
-            .field("access_cookie_key", &self.access_cookie_key)
-            .field("refresh_cookie_key", &self.refresh_cookie_key)
-            .field("access_cookie_path", &self.access_cookie_path)
-            .field("refresh_cookie_path", &self.refresh_cookie_path)
-            .field("cookie_max_age", &self.cookie_max_age)
-            .field("cookie_domain", &self.cookie_domain)
-            .field("cookie_secure", &self.cookie_secure)
-            .field("cookie_samesite", &self.cookie_samesite)
-            .field("cookie_csrf_protect", &self.cookie_csrf_protect)
-            .field("access_csrf_cookie_key", &self.access_csrf_cookie_key)
-            .field("refresh_csrf_cookie_key", &self.refresh_csrf_cookie_key)
-            .field("access_csrf_cookie_path", &self.access_csrf_cookie_path)
-            .field("refresh_csrf_cookie_path", &self.refresh_csrf_cookie_path)
-            .field("access_csrf_header_name", &self.access_csrf_header_name)
-            .field("refresh_csrf_header_name", &self.refresh_csrf_header_name)
-            .field("csrf_methods", &self.csrf_methods)
-            .field("allow_weak_secret", &self.allow_weak_secret)
-            .field("max_token_size", &self.max_token_size)
-            .field("verified_token_cache", &self.verified_token_cache)
-            .finish()
-    }
+fn secret<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Secret<Vec<u8>>>, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?
+        .map(|secret| Secret::new(secret.trim().as_bytes().to_vec())))
 }
 
-fn secret<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<u8>>, D::Error> {
-    Ok(
-        Option::<String>::deserialize(deserializer)?
-            .map(|secret| secret.trim().as_bytes().to_vec()),
+const SECONDS: &str = "a non-negative number of seconds";
+
+/// A `T` read through a newtype whose visitor expects `what` ("a number of bytes", ...).
+/// Self-describing formats see through the newtype to `T`, and refuse with `T`'s own message
+/// (`expected u64`); the environment's text is refused as "expected {what}, got `...`".
+fn quantity<'de, T, D>(deserializer: D, what: &'static str) -> Result<T, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    struct Quantity<T> {
+        what: &'static str,
+        value: PhantomData<T>,
+    }
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for Quantity<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.what)
+        }
+
+        fn visit_newtype_struct<D: Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<T, D::Error> {
+            T::deserialize(deserializer)
+        }
+    }
+
+    deserializer.deserialize_newtype_struct(
+        "Quantity",
+        Quantity {
+            what,
+            value: PhantomData,
+        },
     )
 }
 
 fn seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-    u64::deserialize(deserializer).map(Duration::from_secs)
+    quantity(deserializer, SECONDS).map(Duration::from_secs)
 }
 
 fn optional_seconds<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Duration>, D::Error> {
-    Ok(Option::<u64>::deserialize(deserializer)?.map(Duration::from_secs))
+    Ok(quantity::<Option<u64>, D>(deserializer, SECONDS)?.map(Duration::from_secs))
+}
+
+fn bytes<'de, D: Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
+    quantity(deserializer, "a number of bytes")
+}
+
+fn tokens<'de, D: Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
+    quantity(deserializer, "a number of tokens")
 }
 
 fn access_expiry<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
@@ -320,24 +473,28 @@ fn expiry<'de, D: Deserializer<'de>>(
     deserializer: D,
     setting: &str,
 ) -> Result<Option<Duration>, D::Error> {
+    /// Anything else is `Other` rather than an error of serde's, so that this setting says
+    /// what it expects; the environment's own refusal of text that is no number passes
+    /// through.
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Raw {
         Seconds(u64),
         Flag(bool),
+        Other(de::IgnoredAny),
     }
-    match Raw::deserialize(deserializer) {
-        Ok(Raw::Seconds(seconds)) => Ok(Some(Duration::from_secs(seconds))),
-        Ok(Raw::Flag(false)) => Ok(None),
-        Ok(Raw::Flag(true)) => Err(serde::de::Error::custom(expiry_true_message(setting))),
-        Err(_) => Err(serde::de::Error::custom(
+    match quantity(deserializer, SECONDS)? {
+        Raw::Seconds(seconds) => Ok(Some(Duration::from_secs(seconds))),
+        Raw::Flag(false) => Ok(None),
+        Raw::Flag(true) => Err(serde::de::Error::custom(expiry_true_message(setting))),
+        Raw::Other(_) => Err(serde::de::Error::custom(
             "expected a non-negative number of seconds or false",
         )),
     }
 }
 
 /// The original's message for `True` as an expiry.
-pub(crate) fn expiry_true_message(setting: &str) -> String {
+fn expiry_true_message(setting: &str) -> String {
     format!("The '{setting}' only accept value False (bool)")
 }
 
@@ -384,5 +541,49 @@ fn same_site<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<SameSi
         None => Err(de::Error::custom(
             "The 'authjwt_cookie_samesite' must be between 'strict', 'lax', 'none'",
         )),
+    }
+}
+
+/// Key material: deserialized as the `T` it holds, shown by `Debug` as `<redacted>` so that
+/// printing the settings (in a log, say) never prints a secret.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct Secret<T>(T);
+
+impl<T> Secret<T> {
+    pub(crate) fn new(material: T) -> Self {
+        Self(material)
+    }
+
+    pub(crate) fn expose(&self) -> &T {
+        &self.0
+    }
+
+    pub(crate) fn expose_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+impl<T> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::Settings;
+
+    /// The environment reads `AUTHJWT_<NAME>` as `authjwt_<field>`: serde must know each of
+    /// those names as an alias.
+    #[test]
+    fn every_setting_name_is_a_serde_alias() {
+        for name in Settings::NAMES {
+            if let Err(err) = serde_json::from_value::<Settings>(json!({ *name: null })) {
+                assert!(!err.to_string().contains("unknown field"), "{name}: {err}");
+            }
+        }
     }
 }
