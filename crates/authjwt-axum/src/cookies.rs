@@ -122,6 +122,17 @@ impl AuthCookies {
         &self.cookies
     }
 
+    /// Appends a `Set-Cookie` header per cookie.
+    pub(crate) fn append_to(self, headers: &mut http::HeaderMap) {
+        for cookie in self.cookies {
+            // Names, paths and domains are validated with the configuration and values by
+            // `check_cookie_value`, so every cookie is a valid header value.
+            if let Ok(value) = HeaderValue::try_from(cookie.to_string()) {
+                headers.append(SET_COOKIE, value);
+            }
+        }
+    }
+
     fn set(
         config: &AuthJwtConfig,
         token_type: TokenType,
@@ -281,13 +292,7 @@ impl IntoResponseParts for AuthCookies {
     type Error = Infallible;
 
     fn into_response_parts(self, mut res: ResponseParts) -> Result<ResponseParts, Self::Error> {
-        for cookie in self.cookies {
-            // Names, paths and domains are validated with the configuration and values by
-            // `check_cookie_value`, so every cookie is a valid header value.
-            if let Ok(value) = HeaderValue::try_from(cookie.to_string()) {
-                res.headers_mut().append(SET_COOKIE, value);
-            }
-        }
+        self.append_to(res.headers_mut());
         Ok(res)
     }
 }

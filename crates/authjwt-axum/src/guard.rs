@@ -176,3 +176,74 @@ where
         Ok(Self(token.map(T::from_verified_token).transpose()?))
     }
 }
+
+/// A set of scopes a route requires, for [`ScopesRequired`]; declare one with
+/// [`scopes!`](crate::scopes).
+pub trait Scopes {
+    /// The scopes, all required.
+    const REQUIRED: &'static [&'static str];
+}
+
+/// Declares a [`Scopes`] set: `scopes!(pub Admin = ["admin"]);`.
+///
+/// ```
+/// use axum::{Json, Router, routing::get};
+/// use authjwt_axum::{AuthJwtConfig, ScopesRequired, scopes};
+/// use serde_json::{Value, json};
+///
+/// scopes!(pub Admin = ["admin"]);
+/// scopes!(ReportWriter = ["reports:read", "reports:write"]);
+///
+/// async fn admin(ScopesRequired { token, .. }: ScopesRequired<Admin>) -> Json<Value> {
+///     Json(json!({ "user": token.claims().subject() }))
+/// }
+///
+/// let app: Router = Router::new()
+///     .route("/admin", get(admin))
+///     .with_state(AuthJwtConfig::builder().secret_key("a-random-secret-of-at-least-32-bytes").build()?);
+/// # Ok::<(), authjwt_axum::ConfigError>(())
+/// ```
+#[macro_export]
+macro_rules! scopes {
+    ($visibility:vis $name:ident = [$($scope:expr),+ $(,)?]) => {
+        #[doc = concat!("The scopes ", $(stringify!($scope), " ",)+ "(a `Scopes` set).")]
+        #[derive(Debug, Clone, Copy)]
+        $visibility struct $name;
+
+        impl $crate::guard::Scopes for $name {
+            const REQUIRED: &'static [&'static str] = &[$($scope),+];
+        }
+    };
+}
+
+/// A valid access token (`jwt_required`) whose scope claim (`authjwt_scope_claim`) holds every
+/// scope of `S`: 403 `Missing required scope: ...` otherwise (403 `insufficient_scope` in
+/// the RFC 6750 error style). `T` as for [`JwtRequired`].
+#[derive(Debug, Clone)]
+pub struct ScopesRequired<S, T = VerifiedToken> {
+    /// The verified token, or its claims as `T`.
+    pub token: T,
+    scopes: std::marker::PhantomData<S>,
+}
+
+impl<S, T, St> FromRequestParts<St> for ScopesRequired<S, T>
+where
+    AuthJwtConfig: FromRef<St>,
+    St: Send + Sync,
+    S: Scopes,
+    T: FromVerifiedToken,
+{
+    type Rejection = AuthJwtRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &St) -> Result<Self, Self::Rejection> {
+        let config = AuthJwtConfig::from_ref(state);
+        let token = required_token(parts, &config, Requirement::Access).await?;
+        token
+            .claims()
+            .require_scopes(&config.settings().scope_claim, S::REQUIRED)?;
+        Ok(Self {
+            token: T::from_verified_token(token)?,
+            scopes: std::marker::PhantomData,
+        })
+    }
+}

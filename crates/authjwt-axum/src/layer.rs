@@ -6,15 +6,27 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use authjwt::{AuthJwtConfig, Requirement, VerifiedToken};
+use std::sync::Arc;
+
+use authjwt::{AuthJwtConfig, Requirement, TokenLocation, VerifiedToken};
+use axum_core::body::Body;
 use axum_core::response::{IntoResponse, Response};
-use http::Request;
+use http::header::CONTENT_TYPE;
 use http::request::Parts;
+use http::{Request, StatusCode};
+use http_body_util::{BodyExt, Limited};
+use serde_json::Value;
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::rejection::AuthJwtRejection;
-use crate::request::{RequestCredentials, optional, verify_request};
+use crate::request::{
+    JsonBodyTokens, JsonMember, RequestCredentials, TokenLocations, optional, verify_request,
+};
+
+/// The largest JSON body read for a token: past it the request is refused (413) rather than
+/// buffered.
+pub const JSON_BODY_LIMIT: usize = 1024 * 1024;
 
 /// Requires a token of one kind on every request it wraps, as a protect function would, and
 /// puts the verified token in the request's extensions.
@@ -56,6 +68,8 @@ use crate::request::{RequestCredentials, optional, verify_request};
 pub struct RequireJwtLayer {
     config: AuthJwtConfig,
     requirement: Requirement,
+    locations: Option<TokenLocations>,
+    scopes: Arc<[String]>,
 }
 
 impl RequireJwtLayer {
@@ -64,7 +78,43 @@ impl RequireJwtLayer {
         Self {
             config: config.clone(),
             requirement,
+            locations: None,
+            scopes: Arc::new([]),
         }
+    }
+
+    /// Reads the token from these locations instead of `authjwt_token_location`, for this
+    /// layer and the extractors behind it.
+    ///
+    /// With [`TokenLocation::Json`], the layer reads an `application/json` body (up to
+    /// [`JSON_BODY_LIMIT`]) for the token and hands the same body to the handler; it is the
+    /// one place that location is read, as extractors cannot take the body from the handler.
+    ///
+    /// # Panics
+    ///
+    /// When `locations` is empty.
+    pub fn locations(mut self, locations: impl IntoIterator<Item = TokenLocation>) -> Self {
+        self.locations = Some(TokenLocations::new(locations));
+        self
+    }
+
+    /// Also requires every scope of `scopes` in the token's scope claim
+    /// (`authjwt_scope_claim`): 403 `Missing required scope: ...` otherwise.
+    ///
+    /// ```
+    /// use axum::{Router, routing::get};
+    /// use authjwt_axum::{AuthJwtConfig, RequireJwtLayer};
+    ///
+    /// let config = AuthJwtConfig::builder().secret_key("a-random-secret-of-at-least-32-bytes").build()?;
+    /// let admin: Router = Router::new()
+    ///     .route("/admin/users", get(|| async { "the users" }))
+    ///     .route_layer(RequireJwtLayer::access(&config).scopes(["admin"]))
+    ///     .with_state(config);
+    /// # Ok::<(), authjwt_axum::ConfigError>(())
+    /// ```
+    pub fn scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
     }
 
     /// A valid access token (`jwt_required`).
@@ -95,8 +145,7 @@ impl<S> Layer<S> for RequireJwtLayer {
     fn layer(&self, inner: S) -> Self::Service {
         RequireJwt {
             inner,
-            config: self.config.clone(),
-            requirement: self.requirement,
+            layer: self.clone(),
         }
     }
 }
@@ -105,15 +154,13 @@ impl<S> Layer<S> for RequireJwtLayer {
 #[derive(Debug, Clone)]
 pub struct RequireJwt<S> {
     inner: S,
-    config: AuthJwtConfig,
-    requirement: Requirement,
+    layer: RequireJwtLayer,
 }
 
-impl<S, B> Service<Request<B>> for RequireJwt<S>
+impl<S> Service<Request<Body>> for RequireJwt<S>
 where
-    S: Service<Request<B>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send,
-    B: Send + 'static,
 {
     type Response = Response;
     type Error = Infallible;
@@ -123,31 +170,107 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request<B>) -> Self::Future {
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
         // The clone that was polled ready serves this request; the fresh one waits for the
         // next `poll_ready`.
         let fresh = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, fresh);
-        let config = self.config.clone();
-        let requirement = self.requirement;
+        let layer = self.layer.clone();
         ResponseFuture(Box::pin(async move {
-            let (mut parts, body) = request.into_parts();
-            let credentials = RequestCredentials::capture(&parts, config.settings());
-            let verified = verify_request(&config, &credentials, requirement).await;
-            let token = if requirement == Requirement::OptionalAccess {
-                optional(verified)
-            } else {
-                verified.map(Some)
-            };
-            match token {
+            let (mut parts, mut body) = request.into_parts();
+            if let Some(locations) = &layer.locations {
+                parts.extensions.insert(locations.clone());
+            }
+            if reads_json(&parts, &layer.config) {
+                match read_json_tokens(body, &layer.config).await {
+                    Ok((tokens, whole)) => {
+                        parts.extensions.insert(tokens);
+                        body = whole;
+                    }
+                    Err(response) => return Ok(response),
+                }
+            }
+            match layer.check(&parts).await {
                 Ok(token) => {
-                    record(&mut parts, requirement, token);
+                    record(&mut parts, layer.requirement, token);
                     inner.call(Request::from_parts(parts, body)).await
                 }
                 Err(err) => Ok(AuthJwtRejection::from(err).into_response()),
             }
         }))
     }
+}
+
+impl RequireJwtLayer {
+    /// Verifies the request's token for the requirement, then the scopes.
+    async fn check(&self, parts: &Parts) -> Result<Option<VerifiedToken>, authjwt::AuthJwtError> {
+        let credentials = RequestCredentials::capture(parts, self.config.settings());
+        let verified = verify_request(&self.config, &credentials, self.requirement).await;
+        let token = if self.requirement == Requirement::OptionalAccess {
+            optional(verified)?
+        } else {
+            Some(verified?)
+        };
+        if let Some(token) = &token
+            && !self.scopes.is_empty()
+        {
+            token
+                .claims()
+                .require_scopes(&self.config.settings().scope_claim, &self.scopes)?;
+        }
+        Ok(token)
+    }
+}
+
+/// Whether the request's token may be in its JSON body: `json` is a location of the route
+/// and the body is `application/json`.
+fn reads_json(parts: &Parts, config: &AuthJwtConfig) -> bool {
+    let locations = parts.extensions.get::<TokenLocations>().map_or(
+        config.settings().token_location.as_slice(),
+        TokenLocations::as_slice,
+    );
+    let is_json = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|media_type| media_type.trim().eq_ignore_ascii_case("application/json"));
+    is_json && locations.contains(&TokenLocation::Json)
+}
+
+/// Reads the body whole (up to [`JSON_BODY_LIMIT`]) and the token members of its JSON object,
+/// and gives the same bytes back as a body for the handler; a body that is not a JSON object
+/// holds no token (the handler judges the body itself).
+async fn read_json_tokens(
+    body: Body,
+    config: &AuthJwtConfig,
+) -> Result<(JsonBodyTokens, Body), Response> {
+    let bytes = match Limited::new(body, JSON_BODY_LIMIT).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return Err(crate::rejection::json_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "application/json",
+                crate::rejection::detail_body("Request body too large"),
+            ));
+        }
+    };
+    let settings = config.settings();
+    let tokens = match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(object)) => {
+            let member = |key: &str| match object.get(key) {
+                None => JsonMember::Absent,
+                Some(Value::String(token)) => JsonMember::Text(token.clone()),
+                Some(_) => JsonMember::NotText,
+            };
+            JsonBodyTokens {
+                access: member(&settings.json_access_token_key),
+                refresh: member(&settings.json_refresh_token_key),
+            }
+        }
+        _ => JsonBodyTokens::default(),
+    };
+    Ok((tokens, Body::from(bytes)))
 }
 
 /// The future of [`RequireJwt`].

@@ -79,6 +79,7 @@ pub mod layer;
 mod rejection;
 mod request;
 pub mod responses;
+pub mod sliding;
 
 pub use authjwt;
 // Every public item and module of the core, so that an axum application needs this one
@@ -87,10 +88,14 @@ pub use authjwt::*;
 
 pub use crate::cookies::AuthCookies;
 pub use crate::extract::{AuthJwt, WebSocketAuth, WebSocketGuard};
-pub use crate::guard::{FreshRequired, JwtOptional, JwtRequired, RefreshRequired};
+pub use crate::guard::{
+    FreshRequired, JwtOptional, JwtRequired, RefreshRequired, Scopes, ScopesRequired,
+};
 pub use crate::layer::{RequireJwt, RequireJwtLayer};
 pub use crate::rejection::{AuthFailure, AuthJwtRejection, detail_body};
+pub use crate::request::TokenLocations;
 pub use crate::responses::{ErrorBody, ErrorResponses, ErrorStatuses};
+pub use crate::sliding::SlidingRefreshLayer;
 
 /// The README's Rust examples, compiled as doctests.
 #[cfg(doctest)]

@@ -201,7 +201,9 @@ fn rfc6750(failure: &AuthFailure) -> (StatusCode, Option<HeaderValue>) {
             StatusCode::UNAUTHORIZED,
             Some(HeaderValue::from_static("Bearer")),
         ),
-        ErrorCode::InvalidAuthorizationHeader | ErrorCode::InvalidCookieValue => {
+        ErrorCode::InvalidAuthorizationHeader
+        | ErrorCode::InvalidCookieValue
+        | ErrorCode::InvalidTokenParameter => {
             (StatusCode::BAD_REQUEST, challenge("invalid_request"))
         }
         ErrorCode::MalformedToken
@@ -218,11 +220,28 @@ fn rfc6750(failure: &AuthFailure) -> (StatusCode, Option<HeaderValue>) {
         | ErrorCode::AccessTokenRequired
         | ErrorCode::RefreshTokenRequired => (StatusCode::UNAUTHORIZED, challenge("invalid_token")),
         ErrorCode::FreshTokenRequired => (StatusCode::FORBIDDEN, challenge("insufficient_scope")),
+        ErrorCode::InsufficientScope => (StatusCode::FORBIDDEN, scope_challenge(failure)),
         ErrorCode::CsrfMissing | ErrorCode::CsrfMismatch => (StatusCode::FORBIDDEN, None),
         ErrorCode::RevocationUnavailable
         | ErrorCode::RevocationRefused
         | ErrorCode::TokenCreationFailed => (failure.status(), None),
     }
+}
+
+/// `insufficient_scope` with the `scope` attribute naming what is missing (RFC 6750 §3).
+fn scope_challenge(failure: &AuthFailure) -> Option<HeaderValue> {
+    let missing = match failure.rejection() {
+        crate::AuthJwtRejection::Auth(authjwt::AuthJwtError::InsufficientScope { missing }) => {
+            missing.join(" ")
+        }
+        _ => String::new(),
+    };
+    HeaderValue::try_from(format!(
+        r#"Bearer error="insufficient_scope", error_description="{}", scope="{}""#,
+        error_description(&failure.client_message()),
+        error_description(&missing)
+    ))
+    .ok()
 }
 
 /// RFC 6750 §3 allows only `%x20-21 / %x23-5B / %x5D-7E` in `error_description`: no `"` and

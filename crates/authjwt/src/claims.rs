@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::Algorithm;
 use crate::error::{AuthJwtError, DecodeError};
-use crate::types::TokenType;
+use crate::types::{TokenLocation, TokenType};
 
 /// A JSON object, with members in the order they were written.
 pub type JsonObject = Map<String, Value>;
@@ -205,6 +205,55 @@ impl Claims {
     pub fn require_subject(&self) -> Result<&Subject, AuthJwtError> {
         self.subject()
             .ok_or(AuthJwtError::Decode(DecodeError::MissingClaim("sub")))
+    }
+
+    /// The scopes in claim `claim`: a space-separated string (RFC 8693 `scope`) or an array
+    /// of strings; anything else holds none.
+    #[must_use]
+    pub fn scopes(&self, claim: &str) -> Vec<&str> {
+        match self.get(claim) {
+            Some(Value::String(text)) => {
+                text.split(' ').filter(|scope| !scope.is_empty()).collect()
+            }
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Checks that claim `claim` holds every scope of `required`.
+    ///
+    /// ```
+    /// let config = authjwt::AuthJwtConfig::builder()
+    ///     .secret_key("a-random-secret-of-at-least-32-bytes")
+    ///     .build()?;
+    /// let token = config.access_token("alice").claim("scope", "read write").encode()?;
+    /// let claims = config.decode(&token)?.into_claims();
+    /// assert!(claims.require_scopes("scope", &["write"]).is_ok());
+    /// let err = claims.require_scopes("scope", &["admin", "write", "audit"]).unwrap_err();
+    /// assert_eq!((err.status_code(), err.message().as_str()), (403, "Missing required scope: admin audit"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`AuthJwtError::InsufficientScope`] (403) naming the missing scopes.
+    pub fn require_scopes<S: AsRef<str>>(
+        &self,
+        claim: &str,
+        required: &[S],
+    ) -> Result<(), AuthJwtError> {
+        let held = self.scopes(claim);
+        let missing: Vec<String> = required
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(|scope| !held.contains(scope))
+            .map(str::to_owned)
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(AuthJwtError::InsufficientScope { missing })
+        }
     }
 
     /// The claims read as the application's type `T`, straight from the verified payload
@@ -410,6 +459,7 @@ impl Serialize for Header {
 #[derive(Debug, Clone)]
 pub struct VerifiedToken {
     parts: Arc<TokenParts>,
+    location: Option<TokenLocation>,
 }
 
 #[derive(Debug)]
@@ -422,7 +472,23 @@ impl VerifiedToken {
     pub(crate) fn new(header: Header, claims: Claims) -> Self {
         Self {
             parts: Arc::new(TokenParts { header, claims }),
+            location: None,
         }
+    }
+
+    /// Where the request carried the token, when an extractor says so (`authjwt-axum`'s
+    /// do); `None` for a token verified from a string.
+    #[must_use]
+    pub fn location(&self) -> Option<TokenLocation> {
+        self.location
+    }
+
+    /// The token, recorded as found in `location`: for extractors that read tokens from
+    /// requests.
+    #[must_use]
+    pub fn found_in(mut self, location: TokenLocation) -> Self {
+        self.location = Some(location);
+        self
     }
 
     /// The JOSE header.

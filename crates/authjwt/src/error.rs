@@ -50,6 +50,12 @@ pub enum AuthJwtError {
     RefreshTokenRequired,
     /// `FreshTokenRequired` (401): the access token is not fresh.
     FreshTokenRequired,
+    /// (new) `Missing required scope: {scopes}` (403): the token's scope claim lacks scopes
+    /// the route requires, the missing ones listed space-separated.
+    InsufficientScope {
+        /// The required scopes the token lacks.
+        missing: Vec<String>,
+    },
     /// The revocation store could not answer (503). authjwt fails closed: a token whose
     /// revocation status is unknown is refused. The store's error is the
     /// [`source`](std::error::Error::source), for logs; the client is told no more.
@@ -69,6 +75,7 @@ impl AuthJwtError {
             | Self::AccessTokenRequired
             | Self::RefreshTokenRequired => 422,
             Self::Csrf(_) | Self::RevokedToken | Self::FreshTokenRequired => 401,
+            Self::InsufficientScope { .. } => 403,
             Self::MissingToken(MissingToken::WebSocket { .. }) => 1008,
             Self::MissingToken(_) => 401,
             Self::RevocationUnavailable(_) => 503,
@@ -124,6 +131,7 @@ impl AuthJwtError {
             Self::AccessTokenRequired => ErrorCode::AccessTokenRequired,
             Self::RefreshTokenRequired => ErrorCode::RefreshTokenRequired,
             Self::FreshTokenRequired => ErrorCode::FreshTokenRequired,
+            Self::InsufficientScope { .. } => ErrorCode::InsufficientScope,
             Self::RevocationUnavailable(_) => ErrorCode::RevocationUnavailable,
         }
     }
@@ -146,6 +154,7 @@ impl AuthJwtError {
             Self::AccessTokenRequired => "AccessTokenRequired",
             Self::RefreshTokenRequired => "RefreshTokenRequired",
             Self::FreshTokenRequired => "FreshTokenRequired",
+            Self::InsufficientScope { .. } => "InsufficientScope",
             Self::RevocationUnavailable(_) => "RevocationUnavailable",
         }
     }
@@ -162,6 +171,9 @@ impl fmt::Display for AuthJwtError {
             Self::AccessTokenRequired => f.write_str("Only access tokens are allowed"),
             Self::RefreshTokenRequired => f.write_str("Only refresh tokens are allowed"),
             Self::FreshTokenRequired => f.write_str("Fresh token required"),
+            Self::InsufficientScope { missing } => {
+                write!(f, "Missing required scope: {}", missing.join(" "))
+            }
             Self::RevocationUnavailable(_) => f.write_str("Token revocation check unavailable"),
         }
     }
@@ -303,7 +315,8 @@ impl From<MissingToken> for AuthJwtError {
 ///         | ErrorCode::InvalidIssuer | ErrorCode::InvalidAudience | ErrorCode::CsrfMissing
 ///         | ErrorCode::CsrfMismatch | ErrorCode::TokenRevoked
 ///         | ErrorCode::AccessTokenRequired | ErrorCode::RefreshTokenRequired
-///         | ErrorCode::FreshTokenRequired => "Not allowed",
+///         | ErrorCode::FreshTokenRequired | ErrorCode::InsufficientScope
+///         | ErrorCode::InvalidTokenParameter => "Not allowed",
 ///     }
 /// }
 /// assert_eq!(public_message(ErrorCode::TokenExpired), "Your session has expired");
@@ -349,6 +362,11 @@ pub enum ErrorCode {
     RefreshTokenRequired,
     /// `fresh_token_required`.
     FreshTokenRequired,
+    /// `insufficient_scope`: the token lacks a scope the route requires.
+    InsufficientScope,
+    /// `invalid_token_parameter`: the query parameter or JSON member holding the token is
+    /// repeated or not a string.
+    InvalidTokenParameter,
     /// `revocation_unavailable`: the revocation store could not answer.
     RevocationUnavailable,
     /// `revocation_refused`: the configuration would never check the token revoked.
@@ -381,6 +399,8 @@ impl ErrorCode {
             Self::AccessTokenRequired => "access_token_required",
             Self::RefreshTokenRequired => "refresh_token_required",
             Self::FreshTokenRequired => "fresh_token_required",
+            Self::InsufficientScope => "insufficient_scope",
+            Self::InvalidTokenParameter => "invalid_token_parameter",
             Self::RevocationUnavailable => "revocation_unavailable",
             Self::RevocationRefused => "revocation_refused",
             Self::TokenCreationFailed => "token_creation_failed",
@@ -430,6 +450,18 @@ pub enum InvalidHeader {
     /// given to a cookie helper would change the cookie's attributes or make the browser drop
     /// it.
     InvalidCookieValue,
+    /// `Bad {name} query parameter`: the token parameter is given more than once, or is not
+    /// valid percent-encoded UTF-8.
+    BadQueryParameter {
+        /// The configured parameter name.
+        name: String,
+    },
+    /// `Bad {key} in the JSON body. Expected a string`: the member is there but is not a
+    /// string.
+    BadJsonMember {
+        /// The configured member name.
+        key: String,
+    },
 }
 
 impl InvalidHeader {
@@ -438,6 +470,9 @@ impl InvalidHeader {
             Self::BadHeaderValue { .. } => ErrorCode::InvalidAuthorizationHeader,
             Self::TokenTooLarge { .. } => ErrorCode::TokenTooLarge,
             Self::InvalidCookieValue => ErrorCode::InvalidCookieValue,
+            Self::BadQueryParameter { .. } | Self::BadJsonMember { .. } => {
+                ErrorCode::InvalidTokenParameter
+            }
             Self::NotEnoughSegments
             | Self::InvalidHeaderPadding
             | Self::InvalidHeaderString(_)
@@ -473,6 +508,10 @@ impl fmt::Display for InvalidHeader {
             Self::UnsupportedParameter(name) => write!(f, "Unsupported header parameter: {name}"),
             Self::InvalidCookieValue => {
                 f.write_str("Cookie values may only hold base64url characters and dots")
+            }
+            Self::BadQueryParameter { name } => write!(f, "Bad {name} query parameter"),
+            Self::BadJsonMember { key } => {
+                write!(f, "Bad {key} in the JSON body. Expected a string")
             }
         }
     }
@@ -627,6 +666,16 @@ pub enum MissingToken {
         /// Whether the route required a refresh token.
         refresh: bool,
     },
+    /// `Missing {name} query parameter` (401).
+    Query {
+        /// The configured parameter name.
+        name: String,
+    },
+    /// `Missing {key} in the JSON body` (401).
+    Json {
+        /// The configured member name for the required token type.
+        key: String,
+    },
 }
 
 impl fmt::Display for MissingToken {
@@ -634,6 +683,8 @@ impl fmt::Display for MissingToken {
         match self {
             Self::Header { header_name } => write!(f, "Missing {header_name} Header"),
             Self::Cookie { cookie_key } => write!(f, "Missing cookie {cookie_key}"),
+            Self::Query { name } => write!(f, "Missing {name} query parameter"),
+            Self::Json { key } => write!(f, "Missing {key} in the JSON body"),
             Self::WebSocket { refresh } => write!(
                 f,
                 "Missing {} token from Query or Path",

@@ -26,15 +26,37 @@ pub enum TokenLocation {
     Headers,
     /// The access and refresh cookies.
     Cookies,
+    /// (new) The query parameter named by `authjwt_query_token_name`.
+    Query,
+    /// (new) A member of a JSON request body (`authjwt_json_access_token_key` or
+    /// `authjwt_json_refresh_token_key`); read by `authjwt-axum`'s layers, which keep the body
+    /// for the handler.
+    Json,
+}
+
+impl TokenLocation {
+    /// The setting's spelling: `headers`, `cookies`, `query` or `json`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Headers => "headers",
+            Self::Cookies => "cookies",
+            Self::Query => "query",
+            Self::Json => "json",
+        }
+    }
 }
 
 impl FromStr for TokenLocation {
     type Err = String;
 
+    /// The original's message for anything else, which names only the two it had.
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         match value {
             "headers" => Ok(Self::Headers),
             "cookies" => Ok(Self::Cookies),
+            "query" => Ok(Self::Query),
+            "json" => Ok(Self::Json),
             _ => Err("The 'authjwt_token_location' must be between 'headers' or 'cookies'".into()),
         }
     }

@@ -604,6 +604,26 @@ fn validate(settings: &mut Settings) -> Result<(), ConfigError> {
         ));
     }
     check_cookie_prefixes(settings)?;
+    normalize("authjwt_query_token_name", &mut settings.query_token_name)?;
+    if !settings
+        .query_token_name
+        .bytes()
+        .all(|byte| byte.is_ascii_graphic() && !b"&=#%+".contains(&byte))
+    {
+        return Err(ConfigError::invalid(
+            "authjwt_query_token_name",
+            "not a query parameter name that needs no escaping",
+        ));
+    }
+    normalize(
+        "authjwt_json_access_token_key",
+        &mut settings.json_access_token_key,
+    )?;
+    normalize(
+        "authjwt_json_refresh_token_key",
+        &mut settings.json_refresh_token_key,
+    )?;
+    normalize("authjwt_scope_claim", &mut settings.scope_claim)?;
     if settings.cookie_samesite == Some(SameSite::None) && !settings.cookie_secure {
         return Err(ConfigError::invalid(
             "authjwt_cookie_samesite",

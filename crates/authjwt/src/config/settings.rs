@@ -353,6 +353,26 @@ settings! {
         #[serde(alias = "authjwt_verified_token_cache", deserialize_with = "tokens")]
         #[setter(value)]
         pub verified_token_cache: usize = 0,
+        /// `authjwt_query_token_name` (new): the query parameter holding the token when
+        /// `query` is a token location (for `EventSource`, downloads, links). Default `token`.
+        #[serde(alias = "authjwt_query_token_name")]
+        #[setter(into)]
+        pub query_token_name: String = "token".into(),
+        /// `authjwt_json_access_token_key` (new): the member of a JSON request body holding an
+        /// access token when `json` is a token location. Default `access_token`.
+        #[serde(alias = "authjwt_json_access_token_key")]
+        #[setter(into)]
+        pub json_access_token_key: String = "access_token".into(),
+        /// `authjwt_json_refresh_token_key` (new): the member of a JSON request body holding a
+        /// refresh token when `json` is a token location. Default `refresh_token`.
+        #[serde(alias = "authjwt_json_refresh_token_key")]
+        #[setter(into)]
+        pub json_refresh_token_key: String = "refresh_token".into(),
+        /// `authjwt_scope_claim` (new): the claim scope checks read: a space-separated string
+        /// (RFC 8693 `scope`) or an array of strings. Default `scope`.
+        #[serde(alias = "authjwt_scope_claim")]
+        #[setter(into)]
+        pub scope_claim: String = "scope".into(),
     }
 }
 
