@@ -76,6 +76,9 @@ pub mod cookies;
 mod extract;
 pub mod guard;
 pub mod layer;
+#[cfg(feature = "utoipa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
+pub mod openapi;
 mod rejection;
 mod request;
 pub mod responses;

@@ -7,6 +7,7 @@
 //! environment, as the binary does; [`serve`](mod@serve) serves the router within
 //! [`ServerLimits`](serve::ServerLimits).
 
+mod openapi;
 mod routes;
 pub mod serve;
 pub mod startup;
@@ -67,6 +68,8 @@ pub fn app_with_options(config: AuthJwtConfig, options: DemoOptions) -> Router {
         .route("/access-revoke", delete(routes::access_revoke))
         .route("/refresh-revoke", delete(routes::refresh_revoke))
         .route("/logout", delete(routes::logout))
+        .route("/admin", get(routes::admin))
+        .route("/openapi.json", get(routes::openapi))
         .route("/ws/{guard}", any(websocket::token_mode))
         .route("/ws/cookie/{guard}", any(websocket::cookie_mode));
     if options.test_routes {

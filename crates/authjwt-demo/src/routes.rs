@@ -7,7 +7,7 @@ use authjwt::{
     Algorithm, Audience, AuthJwtConfig, AuthJwtError, CreateTokenError, DecodeError, ExpiresTime,
     JsonObject, Subject, TokenBuilder, TokenLocation,
 };
-use authjwt_axum::{AuthCookies, AuthJwt, AuthJwtRejection, detail_body};
+use authjwt_axum::{AuthCookies, AuthJwt, AuthJwtRejection, ScopesRequired, detail_body};
 use axum::handler::Handler;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -127,6 +127,20 @@ fn user(auth: &AuthJwt) -> Response {
 pub(crate) async fn protected(mut auth: AuthJwt) -> Answer {
     auth.jwt_required().await?;
     Ok(user(&auth))
+}
+
+authjwt_axum::scopes!(pub(crate) Admin = ["admin"]);
+
+/// `GET /admin` (beyond the original): an access token with the `admin` scope.
+pub(crate) async fn admin(ScopesRequired { token, .. }: ScopesRequired<Admin>) -> Json<Value> {
+    Json(json!({ "user": token.claims().subject() }))
+}
+
+/// `GET /openapi.json` (beyond the original): the OpenAPI 3.1 document.
+pub(crate) async fn openapi(
+    State(config): State<AuthJwtConfig>,
+) -> Json<authjwt_axum::openapi::utoipa::openapi::OpenApi> {
+    Json(crate::openapi::document(&config))
 }
 
 pub(crate) async fn optional(mut auth: AuthJwt) -> Answer {
