@@ -243,3 +243,38 @@ async fn the_optional_guard_sees_no_token_in_an_empty_query() {
         .await
         .assert(200, &json!({ "user": null }));
 }
+
+#[tokio::test]
+async fn the_layer_can_give_its_routes_their_own_locations() {
+    // Configured for headers only; these routes take the token from the JSON body.
+    let config = build(builder());
+    let app = Router::new()
+        .route(
+            "/notes",
+            post(
+                |JwtRequired(token): JwtRequired, Json(body): Json<Value>| async move {
+                    Json(json!({
+                        "from": token.location().map(TokenLocation::as_str),
+                        "note": body["note"],
+                    }))
+                },
+            ),
+        )
+        .route_layer(RequireJwtLayer::access(&config).locations([TokenLocation::Json]))
+        .with_state(config.clone());
+    let access = config.create_access_token("alice").unwrap();
+    send(
+        &app,
+        json_request("/notes", &json!({ "access_token": access, "note": "hi" })),
+    )
+    .await
+    .assert(200, &json!({ "from": "json", "note": "hi" }));
+    let with_header = Request::post("/notes")
+        .header("content-type", "application/json")
+        .header("authorization", bearer(&access))
+        .body(Body::from(json!({ "note": "hi" }).to_string()))
+        .unwrap();
+    send(&app, with_header)
+        .await
+        .assert_detail(401, "Missing access_token in the JSON body");
+}
