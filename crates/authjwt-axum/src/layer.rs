@@ -171,12 +171,9 @@ where
     }
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
-        // The clone that was polled ready serves this request; the fresh one waits for the
-        // next `poll_ready`.
-        let fresh = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, fresh);
+        let mut inner = take_ready(&mut self.inner);
         let layer = self.layer.clone();
-        ResponseFuture(Box::pin(async move {
+        ResponseFuture::new(async move {
             let (mut parts, mut body) = request.into_parts();
             if let Some(locations) = &layer.locations {
                 parts.extensions.insert(locations.clone());
@@ -197,7 +194,7 @@ where
                 }
                 Err(err) => Ok(AuthJwtRejection::from(err).into_response()),
             }
-        }))
+        })
     }
 }
 
@@ -273,8 +270,17 @@ async fn read_json_tokens(
     Ok((tokens, Body::from(bytes)))
 }
 
-/// The future of [`RequireJwt`].
+/// The future of the services of [`RequireJwtLayer`] and
+/// [`SlidingRefreshLayer`](crate::SlidingRefreshLayer).
 pub struct ResponseFuture(Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>);
+
+impl ResponseFuture {
+    pub(crate) fn new(
+        future: impl Future<Output = Result<Response, Infallible>> + Send + 'static,
+    ) -> Self {
+        Self(Box::pin(future))
+    }
+}
 
 impl Future for ResponseFuture {
     type Output = Result<Response, Infallible>;
@@ -288,6 +294,13 @@ impl fmt::Debug for ResponseFuture {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ResponseFuture")
     }
+}
+
+/// The inner service to call now, leaving a fresh clone in its place: the clone that was
+/// polled ready serves this request, the fresh one waits for the next `poll_ready`.
+pub(crate) fn take_ready<S: Clone>(inner: &mut S) -> S {
+    let fresh = inner.clone();
+    std::mem::replace(inner, fresh)
 }
 
 /// What the layer verified, for the extractors of the same request.

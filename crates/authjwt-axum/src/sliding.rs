@@ -2,9 +2,6 @@
 //! the way out.
 
 use std::convert::Infallible;
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -19,6 +16,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::cookies::AuthCookies;
+use crate::layer::{ResponseFuture, take_ready};
 use crate::request::{RequestCredentials, verify_cookie};
 
 /// Replaces a request's access cookie that has less than `threshold` left with a new one
@@ -141,17 +139,16 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = SlidingRefreshFuture;
+    type Future = ResponseFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
-        let fresh = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, fresh);
+        let mut inner = take_ready(&mut self.inner);
         let layer = self.layer.clone();
-        SlidingRefreshFuture(Box::pin(async move {
+        ResponseFuture::new(async move {
             let (parts, body) = request.into_parts();
             let renewal = layer.renewal(&parts).await;
             let Ok(response) = inner.call(Request::from_parts(parts, body)).await;
@@ -175,23 +172,6 @@ where
             let mut response = response;
             cookies.append_to(response.headers_mut());
             Ok(response)
-        }))
-    }
-}
-
-/// The future of [`SlidingRefresh`].
-pub struct SlidingRefreshFuture(Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>);
-
-impl Future for SlidingRefreshFuture {
-    type Output = Result<Response, Infallible>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.0.as_mut().poll(cx)
-    }
-}
-
-impl fmt::Debug for SlidingRefreshFuture {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SlidingRefreshFuture")
+        })
     }
 }
