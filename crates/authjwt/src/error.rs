@@ -50,6 +50,9 @@ pub enum AuthJwtError {
     RefreshTokenRequired,
     /// `FreshTokenRequired` (401): the access token is not fresh.
     FreshTokenRequired,
+    /// A refresh token presented again after it was used up (401, sessions only): its whole
+    /// session is revoked.
+    RefreshTokenReused,
     /// The revocation store could not answer (503). authjwt fails closed: a token whose
     /// revocation status is unknown is refused. The store's error is the
     /// [`source`](std::error::Error::source), for logs; the client is told no more.
@@ -68,7 +71,10 @@ impl AuthJwtError {
             | Self::Decode(_)
             | Self::AccessTokenRequired
             | Self::RefreshTokenRequired => 422,
-            Self::Csrf(_) | Self::RevokedToken | Self::FreshTokenRequired => 401,
+            Self::Csrf(_)
+            | Self::RevokedToken
+            | Self::FreshTokenRequired
+            | Self::RefreshTokenReused => 401,
             Self::MissingToken(MissingToken::WebSocket { .. }) => 1008,
             Self::MissingToken(_) => 401,
             Self::RevocationUnavailable(_) => 503,
@@ -124,6 +130,7 @@ impl AuthJwtError {
             Self::AccessTokenRequired => ErrorCode::AccessTokenRequired,
             Self::RefreshTokenRequired => ErrorCode::RefreshTokenRequired,
             Self::FreshTokenRequired => ErrorCode::FreshTokenRequired,
+            Self::RefreshTokenReused => ErrorCode::RefreshTokenReused,
             Self::RevocationUnavailable(_) => ErrorCode::RevocationUnavailable,
         }
     }
@@ -146,6 +153,7 @@ impl AuthJwtError {
             Self::AccessTokenRequired => "AccessTokenRequired",
             Self::RefreshTokenRequired => "RefreshTokenRequired",
             Self::FreshTokenRequired => "FreshTokenRequired",
+            Self::RefreshTokenReused => "RefreshTokenReuseDetected",
             Self::RevocationUnavailable(_) => "RevocationUnavailable",
         }
     }
@@ -162,6 +170,7 @@ impl fmt::Display for AuthJwtError {
             Self::AccessTokenRequired => f.write_str("Only access tokens are allowed"),
             Self::RefreshTokenRequired => f.write_str("Only refresh tokens are allowed"),
             Self::FreshTokenRequired => f.write_str("Fresh token required"),
+            Self::RefreshTokenReused => f.write_str("Refresh token reuse detected"),
             Self::RevocationUnavailable(_) => f.write_str("Token revocation check unavailable"),
         }
     }
@@ -303,7 +312,7 @@ impl From<MissingToken> for AuthJwtError {
 ///         | ErrorCode::InvalidIssuer | ErrorCode::InvalidAudience | ErrorCode::CsrfMissing
 ///         | ErrorCode::CsrfMismatch | ErrorCode::TokenRevoked
 ///         | ErrorCode::AccessTokenRequired | ErrorCode::RefreshTokenRequired
-///         | ErrorCode::FreshTokenRequired => "Not allowed",
+///         | ErrorCode::FreshTokenRequired | ErrorCode::RefreshTokenReused => "Not allowed",
 ///     }
 /// }
 /// assert_eq!(public_message(ErrorCode::TokenExpired), "Your session has expired");
@@ -349,6 +358,9 @@ pub enum ErrorCode {
     RefreshTokenRequired,
     /// `fresh_token_required`.
     FreshTokenRequired,
+    /// `refresh_token_reused`: a used-up refresh token was presented again; its session is
+    /// revoked.
+    RefreshTokenReused,
     /// `revocation_unavailable`: the revocation store could not answer.
     RevocationUnavailable,
     /// `revocation_refused`: the configuration would never check the token revoked.
@@ -381,6 +393,7 @@ impl ErrorCode {
             Self::AccessTokenRequired => "access_token_required",
             Self::RefreshTokenRequired => "refresh_token_required",
             Self::FreshTokenRequired => "fresh_token_required",
+            Self::RefreshTokenReused => "refresh_token_reused",
             Self::RevocationUnavailable => "revocation_unavailable",
             Self::RevocationRefused => "revocation_refused",
             Self::TokenCreationFailed => "token_creation_failed",
@@ -734,6 +747,8 @@ pub enum ConfigError {
     },
     /// `authjwt_denylist_enabled` is on but no revocation store was given.
     MissingRevocationStore,
+    /// `authjwt_sessions_enabled` is on but no session store was given.
+    MissingSessionStore,
     /// An `AUTHJWT_*` environment variable that names no setting.
     UnknownSetting(String),
 }
@@ -748,6 +763,7 @@ impl ConfigError {
             | Self::InvalidKey { setting, .. } => setting,
             Self::WeakSecret { .. } => "authjwt_secret_key",
             Self::MissingRevocationStore => "authjwt_denylist_enabled",
+            Self::MissingSessionStore => "authjwt_sessions_enabled",
             Self::UnknownSetting(name) => name,
         }
     }
@@ -790,6 +806,10 @@ impl fmt::Display for ConfigError {
             Self::MissingRevocationStore => f.write_str(
                 "authjwt_denylist_enabled: the denylist is enabled but no revocation store \
                  was configured",
+            ),
+            Self::MissingSessionStore => f.write_str(
+                "authjwt_sessions_enabled: sessions are enabled but no session store was \
+                 configured",
             ),
             Self::UnknownSetting(name) => write!(f, "{name}: unknown setting"),
         }
