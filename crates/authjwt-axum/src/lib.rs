@@ -56,6 +56,13 @@
 //! [`AuthCookies`] carries `Set-Cookie` headers as part of the response: return it from the
 //! handler (see [`cookies`]).
 //!
+//! ## Sessions
+//!
+//! With `authjwt_sessions_enabled`, [`AuthJwt::start_session`] logs in,
+//! [`AuthJwt::rotate_session`] refreshes with one-time refresh tokens (a reused one revokes
+//! its session: 401 `Refresh token reuse detected`), [`AuthJwt::list_sessions`],
+//! [`AuthJwt::revoke_session`] and [`AuthJwt::revoke_all_sessions`] manage the registry.
+//!
 //! ## WebSocket
 //!
 //! [`AuthJwt::websocket`] runs the protect functions on a token from the query or path, or on
@@ -79,6 +86,7 @@ pub mod layer;
 mod rejection;
 mod request;
 pub mod responses;
+mod sessions;
 
 pub use authjwt;
 // Every public item and module of the core, so that an axum application needs this one
@@ -91,6 +99,7 @@ pub use crate::guard::{FreshRequired, JwtOptional, JwtRequired, RefreshRequired}
 pub use crate::layer::{RequireJwt, RequireJwtLayer};
 pub use crate::rejection::{AuthFailure, AuthJwtRejection, detail_body};
 pub use crate::responses::{ErrorBody, ErrorResponses, ErrorStatuses};
+pub use crate::sessions::IssuedSession;
 
 /// The README's Rust examples, compiled as doctests.
 #[cfg(doctest)]
