@@ -162,7 +162,6 @@ pub(crate) async fn list_sessions(mut auth: AuthJwt) -> Answer {
                 "created_at": session.created_at,
                 "refreshed_at": session.refreshed_at,
                 "current": current == Some(session.sid.as_str()),
-                "metadata": session.metadata,
             })
         })
         .collect();
