@@ -56,6 +56,13 @@
 //! [`AuthCookies`] carries `Set-Cookie` headers as part of the response: return it from the
 //! handler (see [`cookies`]).
 //!
+//! ## Sessions
+//!
+//! With `authjwt_sessions_enabled`, [`AuthJwt::start_session`] logs in,
+//! [`AuthJwt::rotate_session`] refreshes with one-time refresh tokens (a reused one revokes
+//! its session: 401 `Refresh token reuse detected`), [`AuthJwt::list_sessions`],
+//! [`AuthJwt::revoke_session`] and [`AuthJwt::revoke_all_sessions`] manage the registry.
+//!
 //! ## WebSocket
 //!
 //! [`AuthJwt::websocket`] runs the protect functions on a token from the query or path, or on
@@ -82,6 +89,7 @@ pub mod openapi;
 mod rejection;
 mod request;
 pub mod responses;
+mod sessions;
 pub mod sliding;
 
 pub use authjwt;
@@ -98,6 +106,7 @@ pub use crate::layer::{RequireJwt, RequireJwtLayer};
 pub use crate::rejection::{AuthFailure, AuthJwtRejection, detail_body};
 pub use crate::request::TokenLocations;
 pub use crate::responses::{ErrorBody, ErrorResponses, ErrorStatuses};
+pub use crate::sessions::IssuedSession;
 pub use crate::sliding::SlidingRefreshLayer;
 
 /// The README's Rust examples, compiled as doctests.

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use authjwt::{AuthJwtError, CreateTokenError, ErrorCode, RevokeError, StoreFailure};
+use authjwt::{AuthJwtError, CreateTokenError, ErrorCode, RevokeError, SessionError, StoreFailure};
 use axum_core::body::Body;
 use axum_core::response::{IntoResponse, Response};
 use http::header::CONTENT_TYPE;
@@ -42,6 +42,10 @@ pub enum AuthJwtRejection {
     /// ([`RevokeError::DenylistDisabled`], [`RevokeError::TypeNotChecked`]); the other
     /// revocation failures convert to [`Auth`](Self::Auth).
     Revoke(RevokeError),
+    /// A session operation while sessions are off ([`SessionError::Disabled`]): the
+    /// application's bug, 500. The other session failures convert to [`Auth`](Self::Auth)
+    /// and [`CreateToken`](Self::CreateToken).
+    Session(SessionError),
 }
 
 impl AuthJwtRejection {
@@ -52,6 +56,7 @@ impl AuthJwtRejection {
             Self::Auth(err) => err.code(),
             Self::CreateToken(err) => err.code(),
             Self::Revoke(err) => err.code(),
+            Self::Session(err) => err.code(),
         }
     }
 
@@ -63,7 +68,9 @@ impl AuthJwtRejection {
                 StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::UNAUTHORIZED)
             }
             Self::Revoke(RevokeError::Store(_)) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::CreateToken(_) | Self::Revoke(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::CreateToken(_) | Self::Revoke(_) | Self::Session(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
@@ -75,7 +82,9 @@ impl AuthJwtRejection {
         match self {
             Self::Auth(err) | Self::Revoke(RevokeError::Token(err)) => err.message(),
             Self::Revoke(RevokeError::Store(_)) => "Token revocation check unavailable".to_owned(),
-            Self::CreateToken(_) | Self::Revoke(_) => "Internal Server Error".to_owned(),
+            Self::CreateToken(_) | Self::Revoke(_) | Self::Session(_) => {
+                "Internal Server Error".to_owned()
+            }
         }
     }
 
@@ -92,6 +101,7 @@ impl AuthJwtRejection {
                 tracing::warn!(error = %err, "authjwt could not revoke a token");
             }
             Self::Revoke(err) => tracing::error!(error = %err, "authjwt could not revoke a token"),
+            Self::Session(err) => tracing::error!(error = %err, "authjwt could not use sessions"),
         }
     }
 }
@@ -102,6 +112,7 @@ impl fmt::Display for AuthJwtRejection {
             Self::Auth(err) => err.fmt(f),
             Self::CreateToken(err) => err.fmt(f),
             Self::Revoke(err) => err.fmt(f),
+            Self::Session(err) => err.fmt(f),
         }
     }
 }
@@ -112,6 +123,7 @@ impl std::error::Error for AuthJwtRejection {
             Self::Auth(err) => Some(err),
             Self::CreateToken(err) => Some(err),
             Self::Revoke(err) => Some(err),
+            Self::Session(err) => Some(err),
         }
     }
 }
@@ -136,6 +148,19 @@ impl From<RevokeError> for AuthJwtRejection {
                 StoreFailure::new(cause),
             )),
             err => Self::Revoke(err),
+        }
+    }
+}
+
+impl From<SessionError> for AuthJwtRejection {
+    fn from(err: SessionError) -> Self {
+        match err {
+            SessionError::Token(err) => Self::Auth(err),
+            SessionError::Store(cause) => Self::Auth(AuthJwtError::RevocationUnavailable(
+                StoreFailure::new(cause),
+            )),
+            SessionError::CreateToken(err) => Self::CreateToken(err),
+            err => Self::Session(err),
         }
     }
 }

@@ -218,7 +218,8 @@ fn rfc6750(failure: &AuthFailure) -> (StatusCode, Option<HeaderValue>) {
         | ErrorCode::InvalidAudience
         | ErrorCode::TokenRevoked
         | ErrorCode::AccessTokenRequired
-        | ErrorCode::RefreshTokenRequired => (StatusCode::UNAUTHORIZED, challenge("invalid_token")),
+        | ErrorCode::RefreshTokenRequired
+        | ErrorCode::RefreshTokenReused => (StatusCode::UNAUTHORIZED, challenge("invalid_token")),
         ErrorCode::FreshTokenRequired => (StatusCode::FORBIDDEN, challenge("insufficient_scope")),
         ErrorCode::InsufficientScope => (StatusCode::FORBIDDEN, scope_challenge(failure)),
         ErrorCode::CsrfMissing | ErrorCode::CsrfMismatch => (StatusCode::FORBIDDEN, None),

@@ -6,6 +6,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use authjwt::create::RESERVED_CLAIMS;
+use authjwt::session::SESSION_CLAIM;
 use authjwt::{Audience, AuthJwtConfig, Requirement, VerifiedToken};
 use axum_core::body::Body;
 use axum_core::response::Response;
@@ -20,8 +21,8 @@ use crate::layer::{ResponseFuture, take_ready};
 use crate::request::{RequestCredentials, verify_cookie};
 
 /// Replaces a request's access cookie that has less than `threshold` left with a new one
-/// (not fresh; same subject, audience and user claims) and its CSRF cookie, set on the
-/// response, so an active browser session never meets an expired access token.
+/// (not fresh; same subject, audience, user claims and session) and its CSRF cookie, set on
+/// the response, so an active browser session never meets an expired access token.
 ///
 /// The cookie is verified as a cookie-reading guard verifies it, on the request's method
 /// (so the CSRF check too where it applies), revocation store included: a revoked, invalid
@@ -91,13 +92,19 @@ impl SlidingRefreshLayer {
         let user_claims: authjwt::JsonObject = claims
             .as_map()
             .iter()
-            .filter(|(name, _)| !RESERVED_CLAIMS.contains(&name.as_str()))
+            .filter(|(name, _)| {
+                !RESERVED_CLAIMS.contains(&name.as_str()) && name.as_str() != SESSION_CLAIM
+            })
             .map(|(name, value)| (name.clone(), value.clone()))
             .collect();
         let mut builder = self
             .config
             .access_token(claims.subject()?.clone())
             .claims(user_claims);
+        // The renewed token stays in the session of the one it replaces.
+        if let Some(Value::String(sid)) = claims.get(SESSION_CLAIM) {
+            builder = builder.session_id(sid.as_str());
+        }
         match claims.get("aud") {
             Some(Value::String(audience)) => builder = builder.audience(audience.as_str()),
             Some(Value::Array(audiences)) => {

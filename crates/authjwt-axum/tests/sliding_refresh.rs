@@ -168,3 +168,38 @@ async fn nothing_is_renewed_for_invalid_tokens_errors_or_responses_that_set_cook
     answer.assert(200, &json!({ "user": "alice" }));
     assert!(answer.cookies.is_empty());
 }
+
+/// With sessions on, the renewed token stays in its session, and a token of a session that
+/// was ended is not renewed.
+#[tokio::test]
+async fn a_renewed_cookie_keeps_its_session() {
+    let clock = fixed_clock();
+    let config = build(
+        with_clock(cookie_builder(), &clock)
+            .sessions_enabled(true)
+            .session_store(authjwt_axum::session::MemorySessionStore::new()),
+    );
+    let app = app(&config);
+    let session = config
+        .start_session("alice", authjwt_axum::JsonObject::new())
+        .await
+        .unwrap();
+    clock.set(NOW + 700);
+    let answer = get_with(
+        &app,
+        "/notes",
+        &[("Cookie", &cookie_header(&session.access_token))],
+    )
+    .await;
+    answer.assert(200, &json!({ "user": "alice" }));
+    let renewed = answer.cookie("access_token_cookie").value.clone();
+    assert_eq!(claims_of(&config, &renewed)["sid"], json!(session.sid));
+
+    config
+        .revoke_session(&"alice".into(), &session.sid)
+        .await
+        .unwrap();
+    let answer = get_with(&app, "/notes", &[("Cookie", &cookie_header(&renewed))]).await;
+    answer.assert_detail(401, "Token has been revoked");
+    assert!(answer.cookies.is_empty());
+}

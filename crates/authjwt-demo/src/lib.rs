@@ -72,6 +72,14 @@ pub fn app_with_options(config: AuthJwtConfig, options: DemoOptions) -> Router {
         .route("/openapi.json", get(routes::openapi))
         .route("/ws/{guard}", any(websocket::token_mode))
         .route("/ws/cookie/{guard}", any(websocket::cookie_mode));
+    if config.settings().sessions_enabled {
+        router = router
+            .route(
+                "/sessions",
+                get(routes::list_sessions).delete(routes::revoke_all_sessions),
+            )
+            .route("/sessions/{sid}", delete(routes::revoke_session));
+    }
     if options.test_routes {
         router = router
             .route("/token", post(routes::token))

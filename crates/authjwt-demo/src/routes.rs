@@ -7,9 +7,12 @@ use authjwt::{
     Algorithm, Audience, AuthJwtConfig, AuthJwtError, CreateTokenError, DecodeError, ExpiresTime,
     JsonObject, Subject, TokenBuilder, TokenLocation,
 };
-use authjwt_axum::{AuthCookies, AuthJwt, AuthJwtRejection, ScopesRequired, detail_body};
+use authjwt_axum::{
+    AuthCookies, AuthJwt, AuthJwtRejection, IssuedSession, ScopesRequired, detail_body,
+};
+use axum::extract::Path;
 use axum::handler::Handler;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use axum::{Json, extract::State};
@@ -77,7 +80,14 @@ fn fresh_access_token(
     ))
 }
 
-pub(crate) async fn login(auth: AuthJwt, Json(user): Json<Credentials>) -> Answer {
+pub(crate) async fn login(
+    auth: AuthJwt,
+    headers: HeaderMap,
+    Json(user): Json<Credentials>,
+) -> Answer {
+    if sessions_on(&auth) {
+        return session_login(&auth, &headers, &user).await;
+    }
     let Some(access_token) = fresh_access_token(&auth, &user)? else {
         return Ok(bad_login());
     };
@@ -101,6 +111,10 @@ pub(crate) async fn fresh_login(auth: AuthJwt, Json(user): Json<Credentials>) ->
 }
 
 pub(crate) async fn refresh(mut auth: AuthJwt) -> Answer {
+    if sessions_on(&auth) {
+        let session = auth.rotate_session().await?;
+        return Ok(session_answer(session));
+    }
     auth.jwt_refresh_token_required().await?;
     let subject = auth
         .get_jwt_subject()
@@ -108,6 +122,70 @@ pub(crate) async fn refresh(mut auth: AuthJwt) -> Answer {
         .ok_or(AuthJwtError::Decode(DecodeError::MissingClaim("sub")))?;
     let access_token = auth.create_access_token(subject)?;
     access_answer(&auth, &access_token)
+}
+
+fn sessions_on(auth: &AuthJwt) -> bool {
+    auth.config().settings().sessions_enabled
+}
+
+/// A login that starts a session, which remembers the client's `User-Agent`.
+async fn session_login(auth: &AuthJwt, headers: &HeaderMap, user: &Credentials) -> Answer {
+    if !user.is_valid() {
+        return Ok(bad_login());
+    }
+    let mut metadata = JsonObject::new();
+    if let Some(user_agent) = headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+    {
+        metadata.insert("user_agent".to_owned(), user_agent.into());
+    }
+    let session = auth.start_session(user.username.as_str(), metadata).await?;
+    Ok(session_answer(session))
+}
+
+/// `{"access_token": ..., "refresh_token": ...}`, with their cookies when cookies are on.
+fn session_answer(session: IssuedSession) -> Response {
+    let body = json!({
+        "access_token": session.tokens.access_token,
+        "refresh_token": session.tokens.refresh_token,
+    });
+    (session.cookies, Json(body)).into_response()
+}
+
+pub(crate) async fn list_sessions(mut auth: AuthJwt) -> Answer {
+    let sessions = auth.list_sessions().await?;
+    let current = auth.session_id();
+    let sessions: Vec<Value> = sessions
+        .iter()
+        .map(|session| {
+            json!({
+                "sid": session.sid,
+                "created_at": session.created_at,
+                "refreshed_at": session.refreshed_at,
+                "current": current == Some(session.sid.as_str()),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "sessions": sessions })).into_response())
+}
+
+pub(crate) async fn revoke_session(mut auth: AuthJwt, Path(sid): Path<String>) -> Answer {
+    if auth.revoke_session(&sid).await? {
+        Ok(Json(json!({ "msg": "Session revoked" })).into_response())
+    } else {
+        Ok((
+            StatusCode::NOT_FOUND,
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            detail_body("Session not found"),
+        )
+            .into_response())
+    }
+}
+
+pub(crate) async fn revoke_all_sessions(mut auth: AuthJwt) -> Answer {
+    auth.revoke_all_sessions().await?;
+    Ok(Json(json!({ "msg": "All sessions revoked" })).into_response())
 }
 
 /// `{"access_token": ...}`, with the access cookies when cookies are a token location.

@@ -6,6 +6,7 @@
 //! | `DEMO_ADDR` | `127.0.0.1:8000` | where to listen |
 //! | `DEMO_DENYLIST` | `memory` | `memory`, or a `redis://` URL (the scheme in any case); its password is never printed |
 //! | `DEMO_TEST_ROUTES` | `false` | `true` adds the minting routes `/token` and `/cookies/*`, which hand out tokens and cookies without credentials (a warning says so when the address is not a loopback one) |
+//! | `DEMO_SESSIONS` | `false` | `true` turns sessions on (in memory): one-time refresh tokens with reuse detection, and the `/sessions` routes |
 //! | `DEMO_HEADER_READ_TIMEOUT` | `10` | seconds a client has to send a request's head, and a kept-alive connection to start its next request |
 //! | `DEMO_IDLE_TIMEOUT` | `60` | seconds a connection may go without receiving or sending a byte (a stalled request body, an unread response, a silent WebSocket) |
 //! | `DEMO_MAX_CONNECTIONS` | `1024` | connections served at once; beyond it new ones wait to be accepted |
@@ -20,7 +21,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use authjwt::revocation::MemoryStore;
-use authjwt::{Algorithm, AuthJwtConfig, ConfigError};
+use authjwt::{Algorithm, AuthJwtConfig, ConfigError, MemorySessionStore};
 use authjwt_redis::{ConnectError, RedisStore};
 
 use crate::DemoOptions;
@@ -58,6 +59,8 @@ pub enum StartupError {
     Denylist(String),
     /// `DEMO_TEST_ROUTES` is neither `true` nor `false`.
     TestRoutes(String),
+    /// `DEMO_SESSIONS` is neither `true` nor `false`.
+    Sessions(String),
     /// A server limit (`variable`) is not a whole number from 1 to 4294967295.
     Limit {
         /// The variable at fault.
@@ -83,6 +86,9 @@ impl fmt::Display for StartupError {
                 f,
                 "DEMO_TEST_ROUTES: `{value}` is neither `true` nor `false`"
             ),
+            Self::Sessions(value) => {
+                write!(f, "DEMO_SESSIONS: `{value}` is neither `true` nor `false`")
+            }
             Self::Limit { variable, value } => write!(
                 f,
                 "{variable}: `{value}` is not a whole number from 1 to {}",
@@ -146,6 +152,11 @@ pub async fn from_env(vars: Vec<(OsString, OsString)>) -> Result<Startup, Startu
             Some(other) => return Err(StartupError::TestRoutes(other.to_owned())),
         },
     };
+    let sessions = match var("DEMO_SESSIONS").as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => return Err(StartupError::Sessions(other.to_owned())),
+    };
     let limit = |variable| positive_number(variable, var(variable));
     let limits = ServerLimits {
         header_read_timeout: limit("DEMO_HEADER_READ_TIMEOUT")?
@@ -164,6 +175,11 @@ pub async fn from_env(vars: Vec<(OsString, OsString)>) -> Result<Startup, Startu
     if generated_secret {
         builder = builder.secret_key(authjwt::config::random_secret()?);
         warnings.push(GENERATED_SECRET_WARNING.to_owned());
+    }
+    if sessions {
+        builder = builder
+            .sessions_enabled(true)
+            .session_store(MemorySessionStore::new());
     }
     builder = builder.apply_env(vars.iter().map(|(key, value)| (key, value)))?;
 

@@ -73,6 +73,23 @@ impl Subject {
             Self::Integer(number) => Some(*number),
         }
     }
+
+    /// The subject as session stores key it: its JSON text, so that the string `"42"` and
+    /// the number `42` are two subjects.
+    ///
+    /// ```
+    /// use authjwt::Subject;
+    ///
+    /// assert_eq!(Subject::from("alice").store_key(), r#""alice""#);
+    /// assert_eq!(Subject::from(42).store_key(), "42");
+    /// ```
+    #[must_use]
+    pub fn store_key(&self) -> String {
+        match self {
+            Self::String(text) => Value::from(text.as_str()).to_string(),
+            Self::Integer(number) => number.to_string(),
+        }
+    }
 }
 
 impl fmt::Display for Subject {

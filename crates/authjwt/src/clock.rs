@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A source of the current time in whole seconds since the Unix epoch (UTC), as JWT
 /// `NumericDate` claims count it.
@@ -68,5 +68,32 @@ impl FixedClock {
 impl Clock for FixedClock {
     fn now(&self) -> i64 {
         self.seconds.load(Ordering::SeqCst)
+    }
+}
+
+/// The pipeline accepts a token while `now <= expires_at` in whole seconds, that is up to
+/// the end of the second `expires_at`: the entry must outlive it, hence the `+ 1`. `None`
+/// once that second is over.
+pub(crate) fn time_to_live(expires_at: i64, now: i64) -> Option<Duration> {
+    let seconds = i128::from(expires_at) - i128::from(now) + 1;
+    (seconds > 0).then(|| Duration::from_secs(u64::try_from(seconds).unwrap_or(u64::MAX)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::time_to_live;
+
+    #[test]
+    fn the_entry_outlives_the_last_second_the_token_passes() {
+        assert_eq!(time_to_live(1_130, 1_000), Some(Duration::from_secs(131)));
+        assert_eq!(time_to_live(1_000, 1_000), Some(Duration::from_secs(1)));
+        assert_eq!(time_to_live(999, 1_000), None);
+        assert_eq!(time_to_live(i64::MIN, i64::MAX), None);
+        assert_eq!(
+            time_to_live(i64::MAX, i64::MIN),
+            Some(Duration::from_secs(u64::MAX))
+        );
     }
 }

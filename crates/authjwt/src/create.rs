@@ -2,7 +2,7 @@
 //! original.
 //!
 //! Claims are written in the original's order (`sub, iat, nbf, jti, exp, iss, aud, type,
-//! fresh, csrf`, then user claims) as compact JSON, under the header
+//! fresh, csrf`, then a session's `sid`, then user claims) as compact JSON, under the header
 //! `{"typ":"JWT","alg":...}` plus any extra headers. Unlike the original, user claims cannot
 //! replace a reserved claim.
 
@@ -17,6 +17,7 @@ use crate::claims::{JsonObject, Subject};
 use crate::codec::{self, Scalar};
 use crate::config::{AuthJwtConfig, TokenType};
 use crate::error::CreateTokenError;
+use crate::session::SESSION_CLAIM;
 
 /// The claims the library writes itself; user claims may not set them.
 pub const RESERVED_CLAIMS: [&str; 10] = [
@@ -163,6 +164,7 @@ pub struct TokenBuilder<'a, K: TokenKind> {
     expires: ExpiresTime,
     audience: Option<Audience>,
     user_claims: JsonObject,
+    session_id: Option<String>,
     /// Set when [`claims`](Self::claims) was given something that is not an object; reported by
     /// `encode`, as setters cannot fail.
     invalid_claims: Option<String>,
@@ -224,6 +226,7 @@ impl<'a, K: TokenKind> TokenBuilder<'a, K> {
             expires: ExpiresTime::Default,
             audience: None,
             user_claims: Map::new(),
+            session_id: None,
             invalid_claims: None,
             kind: PhantomData,
         }
@@ -256,6 +259,15 @@ impl<'a, K: TokenKind> TokenBuilder<'a, K> {
     /// The `aud` claim (the original's `audience`).
     pub fn audience(mut self, audience: impl Into<Audience>) -> Self {
         self.audience = Some(audience.into());
+        self
+    }
+
+    /// The `sid` claim: the token belongs to that session, and with sessions on is refused
+    /// once the session ends. [`AuthJwtConfig::start_session`] and
+    /// [`AuthJwtConfig::refresh_session`] set it; set it yourself to issue more tokens of a
+    /// session (a fresh access token after the password is asked again, say).
+    pub fn session_id(mut self, sid: impl Into<String>) -> Self {
+        self.session_id = Some(sid.into());
         self
     }
 
@@ -317,6 +329,11 @@ impl<'a, K: TokenKind> TokenBuilder<'a, K> {
     /// header verification refuses, [`CreateTokenError::NoSigningKey`] when the algorithm has
     /// no signing key.
     pub fn encode(self) -> Result<String, CreateTokenError> {
+        self.encode_with_jti().map(|(token, _)| token)
+    }
+
+    /// [`encode`](Self::encode), and the `jti` written.
+    pub(crate) fn encode_with_jti(self) -> Result<(String, String), CreateTokenError> {
         let config = self.config;
         let algorithm = self.algorithm.unwrap_or(config.settings().algorithm);
         let signer = config
@@ -324,7 +341,7 @@ impl<'a, K: TokenKind> TokenBuilder<'a, K> {
             .signer(algorithm)
             .ok_or(CreateTokenError::NoSigningKey(algorithm))?;
         let header = self.header_json(algorithm)?;
-        let payload = self.payload_json()?;
+        let (payload, jti) = self.payload_json()?;
 
         // One allocation for the whole token with signatures up to 512 bytes (RSA 4096).
         let mut token = String::with_capacity((header.len() + payload.len() + 512) * 4 / 3 + 8);
@@ -336,7 +353,7 @@ impl<'a, K: TokenKind> TokenBuilder<'a, K> {
             .ok_or(CreateTokenError::Crypto)?;
         token.push('.');
         codec::b64_encode_into(&signature, &mut token);
-        Ok(token)
+        Ok((token, jti))
     }
 
     fn header_json(&self, algorithm: Algorithm) -> Result<String, CreateTokenError> {
@@ -368,7 +385,8 @@ impl<'a, K: TokenKind> TokenBuilder<'a, K> {
         Ok(Value::Object(header).to_string())
     }
 
-    fn payload_json(&self) -> Result<String, CreateTokenError> {
+    /// The payload's JSON and its `jti`.
+    fn payload_json(&self) -> Result<(String, String), CreateTokenError> {
         if let Some(reason) = &self.invalid_claims {
             return Err(CreateTokenError::InvalidClaims(reason.clone()));
         }
@@ -381,6 +399,9 @@ impl<'a, K: TokenKind> TokenBuilder<'a, K> {
         }
         let config = self.config;
         let settings = config.settings();
+        if settings.sessions_enabled && self.user_claims.contains_key(SESSION_CLAIM) {
+            return Err(CreateTokenError::ReservedClaim(SESSION_CLAIM.to_owned()));
+        }
         let now = config.clock().now();
         let lifetime = match self.expires {
             ExpiresTime::Default => match K::TYPE {
@@ -412,13 +433,14 @@ impl<'a, K: TokenKind> TokenBuilder<'a, K> {
             token_type: K::TYPE.as_str(),
             fresh: (K::TYPE == TokenType::Access).then_some(self.fresh),
             csrf: csrf.as_ref().map(RandomId::as_str),
+            sid: self.session_id.as_deref(),
             user_claims: &self.user_claims,
         };
         // Strings, numbers and string-keyed JSON objects written into memory: serde_json
         // has no error to report for them.
         #[allow(clippy::expect_used)]
         let json = serde_json::to_string(&payload).expect("claims serialize to JSON");
-        Ok(json)
+        Ok((json, jti.as_str().to_owned()))
     }
 }
 
@@ -452,6 +474,8 @@ struct Payload<'a> {
     fresh: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     csrf: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sid: Option<&'a str>,
     #[serde(flatten)]
     user_claims: &'a JsonObject,
 }
@@ -471,6 +495,23 @@ struct Payload<'a> {
 /// [`CreateTokenError::Crypto`] if the system's random generator fails.
 pub fn random_uuid() -> Result<String, CreateTokenError> {
     Ok(RandomId::new()?.as_str().to_owned())
+}
+
+/// A random session id: 16 random bytes (128 bits), base64url-encoded (22 characters).
+///
+/// ```
+/// let sid = authjwt::create::random_session_id()?;
+/// assert_eq!(sid.len(), 22);
+/// # Ok::<(), authjwt::CreateTokenError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`CreateTokenError::Crypto`] if the system's random generator fails.
+pub fn random_session_id() -> Result<String, CreateTokenError> {
+    let mut bytes = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| CreateTokenError::Crypto)?;
+    Ok(codec::b64_encode(&bytes))
 }
 
 /// A random UUID's text, kept on the stack while a token is written.

@@ -56,6 +56,9 @@ pub enum AuthJwtError {
         /// The required scopes the token lacks.
         missing: Vec<String>,
     },
+    /// A refresh token presented again after it was used up (401, sessions only): its whole
+    /// session is revoked.
+    RefreshTokenReused,
     /// The revocation store could not answer (503). authjwt fails closed: a token whose
     /// revocation status is unknown is refused. The store's error is the
     /// [`source`](std::error::Error::source), for logs; the client is told no more.
@@ -74,7 +77,10 @@ impl AuthJwtError {
             | Self::Decode(_)
             | Self::AccessTokenRequired
             | Self::RefreshTokenRequired => 422,
-            Self::Csrf(_) | Self::RevokedToken | Self::FreshTokenRequired => 401,
+            Self::Csrf(_)
+            | Self::RevokedToken
+            | Self::FreshTokenRequired
+            | Self::RefreshTokenReused => 401,
             Self::InsufficientScope { .. } => 403,
             Self::MissingToken(MissingToken::WebSocket { .. }) => 1008,
             Self::MissingToken(_) => 401,
@@ -132,6 +138,7 @@ impl AuthJwtError {
             Self::RefreshTokenRequired => ErrorCode::RefreshTokenRequired,
             Self::FreshTokenRequired => ErrorCode::FreshTokenRequired,
             Self::InsufficientScope { .. } => ErrorCode::InsufficientScope,
+            Self::RefreshTokenReused => ErrorCode::RefreshTokenReused,
             Self::RevocationUnavailable(_) => ErrorCode::RevocationUnavailable,
         }
     }
@@ -155,6 +162,7 @@ impl AuthJwtError {
             Self::RefreshTokenRequired => "RefreshTokenRequired",
             Self::FreshTokenRequired => "FreshTokenRequired",
             Self::InsufficientScope { .. } => "InsufficientScope",
+            Self::RefreshTokenReused => "RefreshTokenReuseDetected",
             Self::RevocationUnavailable(_) => "RevocationUnavailable",
         }
     }
@@ -174,6 +182,7 @@ impl fmt::Display for AuthJwtError {
             Self::InsufficientScope { missing } => {
                 write!(f, "Missing required scope: {}", missing.join(" "))
             }
+            Self::RefreshTokenReused => f.write_str("Refresh token reuse detected"),
             Self::RevocationUnavailable(_) => f.write_str("Token revocation check unavailable"),
         }
     }
@@ -316,7 +325,7 @@ impl From<MissingToken> for AuthJwtError {
 ///         | ErrorCode::CsrfMismatch | ErrorCode::TokenRevoked
 ///         | ErrorCode::AccessTokenRequired | ErrorCode::RefreshTokenRequired
 ///         | ErrorCode::FreshTokenRequired | ErrorCode::InsufficientScope
-///         | ErrorCode::InvalidTokenParameter => "Not allowed",
+///         | ErrorCode::InvalidTokenParameter | ErrorCode::RefreshTokenReused => "Not allowed",
 ///     }
 /// }
 /// assert_eq!(public_message(ErrorCode::TokenExpired), "Your session has expired");
@@ -367,6 +376,9 @@ pub enum ErrorCode {
     /// `invalid_token_parameter`: the query parameter or JSON member holding the token is
     /// repeated or not a string.
     InvalidTokenParameter,
+    /// `refresh_token_reused`: a used-up refresh token was presented again; its session is
+    /// revoked.
+    RefreshTokenReused,
     /// `revocation_unavailable`: the revocation store could not answer.
     RevocationUnavailable,
     /// `revocation_refused`: the configuration would never check the token revoked.
@@ -401,6 +413,7 @@ impl ErrorCode {
             Self::FreshTokenRequired => "fresh_token_required",
             Self::InsufficientScope => "insufficient_scope",
             Self::InvalidTokenParameter => "invalid_token_parameter",
+            Self::RefreshTokenReused => "refresh_token_reused",
             Self::RevocationUnavailable => "revocation_unavailable",
             Self::RevocationRefused => "revocation_refused",
             Self::TokenCreationFailed => "token_creation_failed",
@@ -785,6 +798,8 @@ pub enum ConfigError {
     },
     /// `authjwt_denylist_enabled` is on but no revocation store was given.
     MissingRevocationStore,
+    /// `authjwt_sessions_enabled` is on but no session store was given.
+    MissingSessionStore,
     /// An `AUTHJWT_*` environment variable that names no setting.
     UnknownSetting(String),
 }
@@ -799,6 +814,7 @@ impl ConfigError {
             | Self::InvalidKey { setting, .. } => setting,
             Self::WeakSecret { .. } => "authjwt_secret_key",
             Self::MissingRevocationStore => "authjwt_denylist_enabled",
+            Self::MissingSessionStore => "authjwt_sessions_enabled",
             Self::UnknownSetting(name) => name,
         }
     }
@@ -841,6 +857,10 @@ impl fmt::Display for ConfigError {
             Self::MissingRevocationStore => f.write_str(
                 "authjwt_denylist_enabled: the denylist is enabled but no revocation store \
                  was configured",
+            ),
+            Self::MissingSessionStore => f.write_str(
+                "authjwt_sessions_enabled: sessions are enabled but no session store was \
+                 configured",
             ),
             Self::UnknownSetting(name) => write!(f, "{name}: unknown setting"),
         }

@@ -41,6 +41,7 @@
 //! | [`error`] | [`AuthJwtError`] and the causes it carries, [`ConfigError`] |
 //! | [`csrf`] | the constant-time double-submit comparison |
 //! | [`revocation`] | [`RevocationStore`], [`MemoryStore`](revocation::MemoryStore), closure adapters |
+//! | [`session`] | [`SessionStore`], [`MemorySessionStore`]: sessions with one-time refresh tokens, reuse detection, log out everywhere |
 //! | [`clock`] | [`Clock`], [`SystemClock`], [`FixedClock`] for tests |
 //! | `testing` | (feature `testing`) test tokens: expired, revoked, not fresh, hand-made |
 //!
@@ -68,6 +69,8 @@ mod issuer;
 mod keys;
 pub mod revocation;
 mod revoke;
+pub mod session;
+mod sessions;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
@@ -84,5 +87,7 @@ pub use crate::error::{
     MissingToken, StoreFailure,
 };
 pub use crate::revocation::{RevocationError, RevocationStore, RevokeError};
+pub use crate::session::{MemorySessionStore, SessionStore};
+pub use crate::sessions::{SessionError, SessionTokens};
 pub use crate::types::{HttpMethod, SameSite, TokenLocation, TokenType};
 pub use crate::verify::Requirement;

@@ -4,11 +4,13 @@
 //! stage, the allow-list, the signature, the payload, then `iat`, `nbf`, `exp`, `iss` and
 //! `aud` as PyJWT 1.7.1 checks them, followed by the typing of `sub`, `jti` and `csrf`.
 //! [`AuthJwtConfig::verify`] adds what a protect function adds, in the original's order: the
-//! revocation store, the token type, freshness.
+//! revocation store, then the session store (sessions on), the token type, freshness.
 //!
 //! With `verified_token_cache` on, a token that passed decoding before is not decoded again:
 //! of the decoding checks, only those whose outcome can change since (`nbf`, `exp`, and the
 //! issuer for requirements that check it) run again, in the same order.
+
+use serde_json::Value;
 
 use crate::cache::CachedToken;
 use crate::claims::{
@@ -18,6 +20,7 @@ use crate::codec::{self, PayloadFields, Scalar};
 use crate::config::{AuthJwtConfig, TokenType};
 use crate::error::{AuthJwtError, DecodeError, MAX_ID_CLAIM_LEN, RevocationError, StoreFailure};
 use crate::issuer::IssuerVerdict;
+use crate::session::{SESSION_CLAIM, SessionQuery};
 
 /// What a protect function requires of a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,10 +97,13 @@ impl AuthJwtConfig {
         if registered.token_type == ClaimedType::Absent {
             return Err(DecodeError::MissingClaim("type").into());
         }
-        if let ClaimedType::Known(token_type) = registered.token_type
-            && self.settings().checks_denylist(token_type)
-        {
-            self.check_revocation(claims).await?;
+        if let ClaimedType::Known(token_type) = registered.token_type {
+            if self.settings().checks_denylist(token_type) {
+                self.check_revocation(claims).await?;
+            }
+            if self.settings().checks_sessions(token_type) {
+                self.check_session(claims).await?;
+            }
         }
         if registered.token_type != ClaimedType::Known(requirement.token_type()) {
             return Err(match requirement.token_type() {
@@ -144,6 +150,42 @@ impl AuthJwtConfig {
             )));
         };
         match store.is_revoked(jti, claims).await {
+            Ok(false) => Ok(()),
+            Ok(true) => Err(AuthJwtError::RevokedToken),
+            Err(cause) => Err(AuthJwtError::RevocationUnavailable(StoreFailure::new(
+                cause,
+            ))),
+        }
+    }
+
+    /// The token's session must be alive and the token issued after its subject's
+    /// watermark. A token without `sub` has no session to look up: with a `sid` it is
+    /// refused, without one it passes.
+    async fn check_session(&self, claims: &Claims) -> Result<(), AuthJwtError> {
+        let sid = match claims.get(SESSION_CLAIM) {
+            None => None,
+            Some(Value::String(sid)) => Some(sid.as_str()),
+            Some(_) => return Err(AuthJwtError::RevokedToken),
+        };
+        let Some(subject) = claims.subject() else {
+            return match sid {
+                Some(_) => Err(AuthJwtError::RevokedToken),
+                None => Ok(()),
+            };
+        };
+        // `build` refuses enabled sessions without a store.
+        let Some(store) = self.session_store() else {
+            return Err(AuthJwtError::RevocationUnavailable(StoreFailure::new(
+                RevocationError::Unavailable("no session store is configured".into()),
+            )));
+        };
+        let subject = subject.store_key();
+        let query = SessionQuery {
+            subject: &subject,
+            sid,
+            issued_at: claims.issued_at(),
+        };
+        match store.is_revoked(&query).await {
             Ok(false) => Ok(()),
             Ok(true) => Err(AuthJwtError::RevokedToken),
             Err(cause) => Err(AuthJwtError::RevocationUnavailable(StoreFailure::new(

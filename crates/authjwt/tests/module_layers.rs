@@ -13,9 +13,10 @@ const LAYERS: &[&[&str]] = &[
     &["error", "types"],
     &["claims", "codec", "issuer", "keys"],
     &["cache", "csrf", "revocation"],
+    &["session"],
     &["config"],
     &["create", "verify"],
-    &["revoke"],
+    &["revoke", "sessions"],
     &["testing"],
 ];
 

@@ -45,6 +45,7 @@ use crate::clock::{Clock, SystemClock};
 pub use crate::error::ConfigError;
 use crate::keys::{KeyMaterial, KeyRing};
 use crate::revocation::RevocationStore;
+use crate::session::SessionStore;
 pub use crate::types::{HttpMethod, SameSite, TokenLocation, TokenType};
 use crate::{Algorithm, JsonObject};
 
@@ -61,6 +62,7 @@ struct ConfigInner {
     settings: Settings,
     keys: KeyRing,
     revocation_store: Option<Arc<dyn RevocationStore>>,
+    session_store: Option<Arc<dyn SessionStore>>,
     clock: Arc<dyn Clock>,
     token_cache: Option<TokenCache>,
 }
@@ -71,6 +73,7 @@ impl fmt::Debug for AuthJwtConfig {
             .field("settings", &self.inner.settings)
             .field("keys", &self.inner.keys)
             .field("revocation_store", &self.inner.revocation_store.is_some())
+            .field("session_store", &self.inner.session_store.is_some())
             .field("clock", &self.inner.clock)
             .finish()
     }
@@ -107,6 +110,12 @@ impl AuthJwtConfig {
     #[must_use]
     pub fn revocation_store(&self) -> Option<&dyn RevocationStore> {
         self.inner.revocation_store.as_deref()
+    }
+
+    /// The session store, if one was configured.
+    #[must_use]
+    pub fn session_store(&self) -> Option<&dyn SessionStore> {
+        self.inner.session_store.as_deref()
     }
 
     /// Whether tokens can be created: the signing algorithm has a key. A service given only
@@ -155,6 +164,7 @@ pub struct AuthJwtConfigBuilder {
     private_key_file: Option<PathBuf>,
     public_key_file: Option<PathBuf>,
     revocation_store: Option<Arc<dyn RevocationStore>>,
+    session_store: Option<Arc<dyn SessionStore>>,
     clock: Option<Arc<dyn Clock>>,
 }
 
@@ -165,6 +175,7 @@ impl fmt::Debug for AuthJwtConfigBuilder {
             .field("private_key_file", &self.private_key_file)
             .field("public_key_file", &self.public_key_file)
             .field("revocation_store", &self.revocation_store.is_some())
+            .field("session_store", &self.session_store.is_some())
             .field("clock", &self.clock)
             .finish()
     }
@@ -320,6 +331,20 @@ impl AuthJwtConfigBuilder {
         self
     }
 
+    /// `authjwt_session_token_checks`: the token types whose session and watermark are
+    /// checked. Default both.
+    pub fn session_token_checks(mut self, types: impl IntoIterator<Item = TokenType>) -> Self {
+        self.settings.session_token_checks = types.into_iter().collect();
+        self
+    }
+
+    /// The session store used when `authjwt_sessions_enabled` is on. Pass an `Arc` of the
+    /// store to keep a handle on it.
+    pub fn session_store(mut self, store: impl SessionStore + 'static) -> Self {
+        self.session_store = Some(Arc::new(store));
+        self
+    }
+
     /// The clock expiry is measured against. Default [`SystemClock`].
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
@@ -336,13 +361,15 @@ impl AuthJwtConfigBuilder {
     /// weak HMAC secret, `SameSite=none` without `Secure`, a `__Host-`
     /// cookie name without `Secure`, with a domain or a path other than `/`, a `__Secure-`
     /// cookie name without `Secure`, header and cookie names that cannot appear on the wire,
-    /// or an enabled denylist without a store.
+    /// an enabled denylist without a revocation store, or enabled sessions without a session
+    /// store.
     pub fn build(self) -> Result<AuthJwtConfig, ConfigError> {
         let Self {
             mut settings,
             private_key_file,
             public_key_file,
             revocation_store,
+            session_store,
             clock,
         } = self;
         if let Some(path) = private_key_file {
@@ -361,6 +388,9 @@ impl AuthJwtConfigBuilder {
         validate(&mut settings)?;
         if settings.denylist_enabled && revocation_store.is_none() {
             return Err(ConfigError::MissingRevocationStore);
+        }
+        if settings.sessions_enabled && session_store.is_none() {
+            return Err(ConfigError::MissingSessionStore);
         }
         let keys = KeyRing::build(
             &KeyMaterial {
@@ -385,6 +415,7 @@ impl AuthJwtConfigBuilder {
                 settings,
                 keys,
                 revocation_store,
+                session_store,
                 clock: clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 token_cache,
             }),

@@ -104,7 +104,7 @@ macro_rules! setter {
 settings! {
     /// The settings, one field per `authjwt_*` setting of the original (spec §2.2) plus those
     /// authjwt adds (`strict_issuer`, `allow_weak_secret`, `max_token_size`,
-    /// `verified_token_cache`).
+    /// `verified_token_cache`, `sessions_enabled`, `session_token_checks`).
     ///
     /// A built [`AuthJwtConfig`](crate::AuthJwtConfig) exposes its validated settings through
     /// [`settings()`](crate::AuthJwtConfig::settings); they are set through
@@ -373,6 +373,18 @@ settings! {
         #[serde(alias = "authjwt_scope_claim")]
         #[setter(into)]
         pub scope_claim: String = "scope".into(),
+        /// `authjwt_sessions_enabled` (new): each login starts a session whose tokens carry
+        /// its `sid`; refresh tokens are used up by refreshing, and one presented again
+        /// revokes its session. Needs a
+        /// [session store](crate::AuthJwtConfigBuilder::session_store). Default `false`.
+        #[serde(alias = "authjwt_sessions_enabled")]
+        #[setter(value)]
+        pub sessions_enabled: bool = false,
+        /// `authjwt_session_token_checks` (new): the token types whose session and watermark
+        /// are checked on every request. Default both.
+        #[serde(alias = "authjwt_session_token_checks")]
+        #[setter(custom)]
+        pub session_token_checks: Vec<TokenType> = vec![TokenType::Access, TokenType::Refresh],
     }
 }
 
@@ -402,6 +414,12 @@ impl Settings {
     #[must_use]
     pub fn checks_denylist(&self, token_type: TokenType) -> bool {
         self.denylist_enabled && self.denylist_token_checks.contains(&token_type)
+    }
+
+    /// Whether the session store is consulted for tokens of this type.
+    #[must_use]
+    pub fn checks_sessions(&self, token_type: TokenType) -> bool {
+        self.sessions_enabled && self.session_token_checks.contains(&token_type)
     }
 
     /// Whether requests with this method (upper-case) must carry the CSRF header. `HEAD`
