@@ -1,27 +1,37 @@
 #!/usr/bin/env bash
-# HTTP load benchmark of the demo server: GET /public against GET /protected (an HS256
-# access token in `Authorization: Bearer`, verified by authjwt-axum with the denylist on),
-# measured with wrk in the same run, alternating the two, repeated. Prints the throughput
-# of each measurement, the ratio protected / public of each round and their median (the
-# figure compared with the targets: one round disturbed by other load moves it little), and
-# the server's CPU time per request (from /proc/<pid>/stat: what a route costs the server,
-# apart from wrk sharing the machine).
+# HTTP load benchmark: GET /public against GET /protected (an HS256 access token in
+# `Authorization: Bearer`) on the demo server (authjwt-axum, denylist on) and, beside it, a
+# baseline server (crates/authjwt-bench/src/bin/baseline_server.rs: the same routes on the
+# same server loop, with a hand-written extractor on jsonwebtoken doing the same checks).
+# Every server runs at once; each round measures each of them with wrk in turn (the order
+# rotates, and which route goes first alternates), so a drift in the machine's load hits
+# them all alike. Prints, per server and route, the throughput and the server's CPU time
+# per request (from /proc/<pid>/stat: what a route costs the server, apart from wrk sharing
+# the machine), their medians over the rounds, and the targets.
 #
-#   tools/bench/http.sh                      # memory denylist, then Redis if available
-#   DURATION=10s REPEATS=6 tools/bench/http.sh
+#   tools/bench/http.sh
+#   DURATION=10s REPEATS=6 MIXES=distinct tools/bench/http.sh
 #
-# Settings (environment): DURATION (wrk -d, default 5s), THREADS (wrk -t, 2),
-# CONNECTIONS (wrk -c, 64), REPEATS (rounds of public + protected, 4), STORES (which
-# denylists to measure: "memory redis" by default), CACHES (the verified-token cache sizes
-# each denylist is measured with, AUTHJWT_VERIFIED_TOKEN_CACHE: "0 10000" by default; 0 is
-# no cache).
+# Token mixes (MIXES, all three by default); /public is sent the same tokens, so the
+# difference between the routes is the authentication alone:
+#   one       every request carries the same token;
+#   rotating  1,000 tokens in rotation (the verified-token cache holds them all);
+#   distinct  DISTINCT_TOKENS (100,000) tokens in rotation, ten times the cache: every
+#             request brings a token the cache does not hold, as if each were new.
+# The wrk threads take disjoint shares of the tokens.
 #
-# Targets: protected/public >= 0.9 with the memory denylist, >= 0.5 with Redis. They are
-# reported, never enforced: this script fails only when it cannot measure (build failure, a
-# server that does not start, or non-2xx answers, which would mean the token was refused).
-# Redis is measured when `redis-server` is installed and the demo accepts
-# DEMO_DENYLIST=redis://...; otherwise that part is skipped with a note. Every server is
-# started here on a free loopback port and stopped when the script ends.
+# Settings (environment): DURATION (wrk -d, default 5s), THREADS (wrk -t, 2), CONNECTIONS
+# (wrk -c, 64), REPEATS (rounds, 4), MIXES, DISTINCT_TOKENS, CACHE (the demo's
+# AUTHJWT_VERIFIED_TOKEN_CACHE when measured with the cache, 10000), REDIS (1: also the demo
+# with a Redis denylist when redis-server is installed; 0 by default), OTHER_DEMO (the path
+# of another build of the demo, measured beside this one as "other": before and after a
+# change in one run).
+#
+# Targets, reported, never enforced: the demo's /protected (no cache, mix "one") costs the
+# server no more CPU than the baseline's; with the cache, all-distinct tokens cost at most 5%
+# more CPU than without it, and a hit (mix "rotating") at most 2 µs more than /public. The
+# script fails only when it cannot measure (a build failure, a server that does not start,
+# or non-2xx answers, which would mean a token was refused).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -29,20 +39,23 @@ DURATION=${DURATION:-5s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-64}
 REPEATS=${REPEATS:-4}
-STORES=${STORES:-"memory redis"}
-CACHES=${CACHES:-"0 10000"}
+MIXES=${MIXES:-"one rotating distinct"}
+DISTINCT_TOKENS=${DISTINCT_TOKENS:-100000}
+CACHE=${CACHE:-10000}
+REDIS=${REDIS:-0}
+OTHER_DEMO=${OTHER_DEMO:-}
 
 command -v wrk >/dev/null || { echo "http.sh: wrk is not installed" >&2; exit 2; }
 command -v curl >/dev/null || { echo "http.sh: curl is not installed" >&2; exit 2; }
 
 pids=()
-log_dir=
+work=
 cleanup() {
   for pid in "${pids[@]+"${pids[@]}"}"; do
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
-  [[ -z $log_dir ]] || rm -rf "$log_dir"
+  [[ -z $work ]] || rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -50,190 +63,195 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-echo "==> building the demo (release)"
-cargo build --release -q -p authjwt-demo
-demo_bin=target/release/authjwt-demo
+echo "==> building the demo and the baseline server (release)"
+cargo build --release -q -p authjwt-demo -p authjwt-bench --bins
+target_dir=${CARGO_TARGET_DIR:-target}
+demo_bin=$target_dir/release/authjwt-demo
+baseline_bin=$target_dir/release/baseline_server
+tokens_bin=$target_dir/release/access_tokens
 
 secret=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n' | head -c 48)
-log_dir=$(mktemp -d)
+work=$(mktemp -d)
 
-# start_demo DENYLIST CACHE: starts the demo with a clean environment; sets $demo_pid and
-# $base. Returns 1 if it does not answer (its log is in $log_dir).
-start_demo() {
-  local denylist=$1 cache=$2 port
+# Each wrk thread sends its own share of the token file, in rotation (a file of one token
+# is shared by all).
+cat >"$work/tokens.lua" <<'EOF'
+local threads = 0
+function setup(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+function init(args)
+  local all = {}
+  for line in io.lines(args[1]) do all[#all + 1] = line end
+  local count = tonumber(args[2])
+  tokens = {}
+  for i = 1, #all do
+    if #all < count or (i - 1) % count == id then tokens[#tokens + 1] = all[i] end
+  end
+  position = 0
+end
+function request()
+  position = position % #tokens + 1
+  return wrk.format(nil, nil, { ["Authorization"] = "Bearer " .. tokens[position] })
+end
+EOF
+
+names=()
+declare -A pid_of base_of
+# start NAME COMMAND...: starts a server with a clean environment on a free port.
+start() {
+  local name=$1 port pid
+  shift
   port=$(free_port)
-  base="http://127.0.0.1:$port"
-  env -i PATH="$PATH" RUST_LOG=warn DEMO_ADDR="127.0.0.1:$port" DEMO_DENYLIST="$denylist" \
-    AUTHJWT_SECRET_KEY="$secret" AUTHJWT_VERIFIED_TOKEN_CACHE="$cache" \
-    "$demo_bin" >"$log_dir/demo.log" 2>&1 &
-  demo_pid=$!
-  pids+=("$demo_pid")
+  env -i PATH="$PATH" RUST_LOG=warn AUTHJWT_SECRET_KEY="$secret" DEMO_ADDR="127.0.0.1:$port" \
+    BASELINE_ADDR="127.0.0.1:$port" "$@" >"$work/$name.log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
   for _ in $(seq 1 100); do
-    if curl -fsS "$base/public" >/dev/null 2>&1; then
+    if curl -fsS "http://127.0.0.1:$port/public" >/dev/null 2>&1; then
+      names+=("$name")
+      pid_of[$name]=$pid
+      base_of[$name]="http://127.0.0.1:$port"
       return 0
     fi
-    if ! kill -0 "$demo_pid" 2>/dev/null; then
-      return 1
-    fi
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
-  return 1
+  echo "http.sh: $name did not start:" >&2
+  cat "$work/$name.log" >&2
+  exit 1
 }
 
-# stop PID: stops a process this script started and forgets it.
-stop() {
-  kill "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-  local kept=() pid
-  for pid in "${pids[@]+"${pids[@]}"}"; do
-    [[ $pid == "$1" ]] || kept+=("$pid")
-  done
-  pids=("${kept[@]+"${kept[@]}"}")
-}
-
-login() {
-  curl -fsS -X POST "$base/login" -H 'Content-Type: application/json' \
-    -d '{"username":"test","password":"test"}' |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
-}
+start baseline "$baseline_bin"
+start demo env DEMO_DENYLIST=memory AUTHJWT_VERIFIED_TOKEN_CACHE=0 "$demo_bin"
+start "demo+cache" env DEMO_DENYLIST=memory AUTHJWT_VERIFIED_TOKEN_CACHE="$CACHE" "$demo_bin"
+if [[ -n $OTHER_DEMO ]]; then
+  start other env DEMO_DENYLIST=memory AUTHJWT_VERIFIED_TOKEN_CACHE=0 "$OTHER_DEMO"
+  start "other+cache" env DEMO_DENYLIST=memory AUTHJWT_VERIFIED_TOKEN_CACHE="$CACHE" "$OTHER_DEMO"
+fi
+if ((REDIS)); then
+  if command -v redis-server >/dev/null; then
+    redis_port=$(free_port)
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+      >"$work/redis-server.log" 2>&1 &
+    pids+=("$!")
+    for _ in $(seq 1 50); do
+      redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
+      sleep 0.1
+    done
+    start redis env DEMO_DENYLIST="redis://127.0.0.1:$redis_port" \
+      AUTHJWT_VERIFIED_TOKEN_CACHE=0 "$demo_bin"
+    start "redis+cache" env DEMO_DENYLIST="redis://127.0.0.1:$redis_port" \
+      AUTHJWT_VERIFIED_TOKEN_CACHE="$CACHE" "$demo_bin"
+  else
+    echo "==> Redis skipped: redis-server is not installed"
+  fi
+fi
 
 ticks_per_second=$(getconf CLK_TCK)
-# server_cpu_ticks: the demo's user + system CPU time so far, in clock ticks.
-server_cpu_ticks() {
-  awk '{print $14 + $15}' "/proc/$demo_pid/stat"
+# cpu_ticks PID: the process's user + system CPU time so far, in clock ticks.
+cpu_ticks() {
+  awk '{print $14 + $15}' "/proc/$1/stat"
 }
 
-# run_wrk PATH [HEADER]: prints requests/s and the server's CPU time per request (µs);
+# run_wrk NAME PATH TOKENS: prints requests/s and the server's CPU time per request (µs);
 # fails on socket errors or non-2xx answers.
 run_wrk() {
-  local path=$1 out rps requests before after cpu
-  shift
-  before=$(server_cpu_ticks)
-  out=$(wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency "$@" "$base$path")
-  after=$(server_cpu_ticks)
+  local name=$1 path=$2 tokens=$3 pid out rps requests before after cpu
+  pid=${pid_of[$name]}
+  before=$(cpu_ticks "$pid")
+  out=$(wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency -s "$work/tokens.lua" \
+    "${base_of[$name]}$path" -- "$tokens" "$THREADS")
+  after=$(cpu_ticks "$pid")
   if grep -q 'Non-2xx or 3xx responses' <<<"$out"; then
-    echo "http.sh: $path answered non-2xx responses:" >&2
+    echo "http.sh: $name $path answered non-2xx responses:" >&2
     echo "$out" >&2
     return 1
   fi
   rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
   requests=$(awk '/ requests in / {print $1}' <<<"$out")
   cpu=$(python3 -c "print(f'{($after - $before) * 1e6 / $ticks_per_second / $requests:.1f}')")
-  local p50 p99
-  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
-  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-  printf '    %-11s %12.0f req/s   p50 %-9s p99 %-9s server CPU %5s µs/request\n' \
-    "$path" "$rps" "$p50" "$p99" "$cpu" >&2
+  printf '    %-12s %-11s %9.0f req/s   p50 %-9s server CPU %5s µs/request\n' "$name" "$path" \
+    "$rps" "$(awk '$1 == "50%" {print $2}' <<<"$out")" "$cpu" >&2
   echo "$rps $cpu"
 }
 
-# median VALUE...: the median, three decimals.
 median() {
   python3 -c "import statistics, sys; print(f'{statistics.median(map(float, sys.argv[1:])):.3f}')" "$@"
 }
 
-declare -A ratio_of
-measured=()
-# label STORE CACHE: how a measurement is named in the output.
-label() {
-  if (($2 == 0)); then echo "$1"; else echo "$1, cache $2"; fi
-}
-
-# measure LABEL: measures the demo started by start_demo, then stops it.
-measure() {
-  local store=$1 token public protected
-  token=$(login)
-  # The token must be accepted before anything is timed.
-  curl -fsS "$base/protected" -H "Authorization: Bearer $token" >/dev/null
-  # Warm-up, untimed.
-  wrk -t "$THREADS" -c "$CONNECTIONS" -d 2s "$base/public" >/dev/null
-  wrk -t "$THREADS" -c "$CONNECTIONS" -d 2s -H "Authorization: Bearer $token" "$base/protected" >/dev/null
-
-  local public_sum=0 protected_sum=0 ratios=() public_cpus=() protected_cpus=() result
-  local public_cpu protected_cpu
+declare -A cpu_public cpu_protected ratios
+echo "==> machine: $(nproc) cores, $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "==> wrk -t $THREADS -c $CONNECTIONS -d $DURATION, $REPEATS rounds; servers: ${names[*]}"
+for mix in $MIXES; do
+  case $mix in
+    one) count=1 ;;
+    rotating) count=1000 ;;
+    distinct) count=$DISTINCT_TOKENS ;;
+    *) echo "http.sh: unknown mix $mix (one, rotating, distinct)" >&2; exit 2 ;;
+  esac
+  # Made now, so that none expires during the measurement.
+  env -i PATH="$PATH" AUTHJWT_SECRET_KEY="$secret" "$tokens_bin" "$count" >"$work/$mix.tokens"
+  echo "==> mix: $mix ($count token(s))"
+  for name in "${names[@]}"; do
+    curl -fsS "${base_of[$name]}/protected" -H "Authorization: Bearer $(head -1 "$work/$mix.tokens")" \
+      >/dev/null || { echo "http.sh: $name refused the token" >&2; exit 1; }
+    # Warm-up, untimed (for the distinct mix, this also fills the cache with other tokens).
+    wrk -t "$THREADS" -c "$CONNECTIONS" -d 2s -s "$work/tokens.lua" "${base_of[$name]}/protected" \
+      -- "$work/$mix.tokens" "$THREADS" >/dev/null
+  done
+  declare -A public_cpus=() protected_cpus=() round_ratios=()
   for round in $(seq 1 "$REPEATS"); do
     echo "  round $round" >&2
-    # Alternate which goes first, so a drift in machine load hits both alike.
-    if ((round % 2 == 1)); then
-      result=$(run_wrk /public)
-      read -r public public_cpu <<<"$result"
-      result=$(run_wrk /protected -H "Authorization: Bearer $token")
-      read -r protected protected_cpu <<<"$result"
-    else
-      result=$(run_wrk /protected -H "Authorization: Bearer $token")
-      read -r protected protected_cpu <<<"$result"
-      result=$(run_wrk /public)
-      read -r public public_cpu <<<"$result"
-    fi
-    public_cpus+=("$public_cpu")
-    protected_cpus+=("$protected_cpu")
-    ratios+=("$(python3 -c "print(f'{$protected / $public:.3f}')")")
-    public_sum=$(python3 -c "print($public_sum + $public)")
-    protected_sum=$(python3 -c "print($protected_sum + $protected)")
-  done
-  stop "$demo_pid"
-  local overall middle
-  overall=$(python3 -c "print(f'{$protected_sum / $public_sum:.3f}')")
-  middle=$(median "${ratios[@]}")
-  ratio_of[$store]=$middle
-  measured+=("$store")
-  printf '  %s: protected/public per round: %s; median %s; overall (sum of req/s): %s\n' \
-    "$store" "${ratios[*]}" "$middle" "$overall"
-  printf '  %s: server CPU per request, median: /public %.1f µs, /protected %.1f µs\n' \
-    "$store" "$(median "${public_cpus[@]}")" "$(median "${protected_cpus[@]}")"
-}
-
-echo "==> machine: $(nproc) cores, $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "==> wrk -t $THREADS -c $CONNECTIONS -d $DURATION, $REPEATS rounds, alternating"
-
-declare -A target=([memory]=0.9 [redis]=0.5)
-# measure_store STORE DENYLIST: one measurement per cache size.
-measure_store() {
-  local store=$1 denylist=$2 cache
-  for cache in $CACHES; do
-    echo "==> denylist: $store, verified-token cache: $cache"
-    if ! start_demo "$denylist" "$cache"; then
-      echo "http.sh: the demo did not start:" >&2
-      cat "$log_dir/demo.log" >&2
-      exit 1
-    fi
-    measure "$(label "$store" "$cache")"
-  done
-}
-
-for store in $STORES; do
-  case $store in
-    memory)
-      measure_store memory memory
-      ;;
-    redis)
-      if ! command -v redis-server >/dev/null; then
-        echo "==> denylist: redis — skipped: redis-server is not installed"
-        continue
+    order=("${names[@]:round % ${#names[@]}}" "${names[@]:0:round % ${#names[@]}}")
+    for name in "${order[@]}"; do
+      public= protected=
+      if ((round % 2 == 1)); then
+        read -r public public_cpu < <(run_wrk "$name" /public "$work/$mix.tokens")
+        read -r protected protected_cpu < <(run_wrk "$name" /protected "$work/$mix.tokens")
+      else
+        read -r protected protected_cpu < <(run_wrk "$name" /protected "$work/$mix.tokens")
+        read -r public public_cpu < <(run_wrk "$name" /public "$work/$mix.tokens")
       fi
-      redis_port=$(free_port)
-      redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
-        >"$log_dir/redis.log" 2>&1 &
-      redis_pid=$!
-      pids+=("$redis_pid")
-      for _ in $(seq 1 50); do
-        redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
-        sleep 0.1
-      done
-      echo "==> redis-server $(redis-server --version | awk '{print $3}' | cut -d= -f2) on port $redis_port"
-      measure_store redis "redis://127.0.0.1:$redis_port"
-      stop "$redis_pid"
-      ;;
-    *)
-      echo "http.sh: unknown store $store (memory, redis)" >&2
-      exit 2
-      ;;
-  esac
+      [[ -n $public && -n $protected ]] || exit 1
+      public_cpus[$name]+=" $public_cpu"
+      protected_cpus[$name]+=" $protected_cpu"
+      round_ratios[$name]+=" $(python3 -c "print(f'{$protected / $public:.3f}')")"
+    done
+  done
+  printf '  %-12s %14s %17s %10s   %s\n' server "/public µs" "/protected µs" difference \
+    "protected/public throughput (median; rounds)"
+  for name in "${names[@]}"; do
+    # shellcheck disable=SC2086 # the lists are space-separated numbers
+    cpu_public[$mix,$name]=$(median ${public_cpus[$name]})
+    # shellcheck disable=SC2086
+    cpu_protected[$mix,$name]=$(median ${protected_cpus[$name]})
+    # shellcheck disable=SC2086
+    ratios[$mix,$name]=$(median ${round_ratios[$name]})
+    printf '  %-12s %14.1f %17.1f %+10.1f   %s;%s\n' "$name" "${cpu_public[$mix,$name]}" \
+      "${cpu_protected[$mix,$name]}" \
+      "$(python3 -c "print(${cpu_protected[$mix,$name]} - ${cpu_public[$mix,$name]})")" \
+      "${ratios[$mix,$name]}" "${round_ratios[$name]}"
+  done
+  unset public_cpus protected_cpus round_ratios
 done
 
-echo "==> summary (protected / public throughput, median of the rounds)"
-for measurement in "${measured[@]}"; do
-  goal=${target[${measurement%%,*}]}
-  verdict=$(python3 -c "print('met' if ${ratio_of[$measurement]} >= $goal else 'NOT met')")
-  printf '  %-22s %s   target >= %s: %s\n' "$measurement" "${ratio_of[$measurement]}" "$goal" "$verdict"
+echo "==> targets (server CPU per request, medians of the rounds)"
+verdict() { python3 -c "print('met' if $1 else 'NOT met')"; }
+for mix in $MIXES; do
+  demo=${cpu_protected[$mix,demo]} baseline=${cpu_protected[$mix,baseline]}
+  printf '  %-9s demo /protected %.1f µs, baseline %.1f µs: %s (target: demo <= baseline)\n' \
+    "$mix" "$demo" "$baseline" "$(verdict "$demo <= $baseline")"
 done
+if [[ " $MIXES " == *" distinct "* ]]; then
+  off=${cpu_protected[distinct,demo]} on=${cpu_protected[distinct,demo+cache]}
+  printf '  distinct  cache on %.1f µs against off %.1f µs: %+.1f%%: %s (target: <= +5%%)\n' \
+    "$on" "$off" "$(python3 -c "print(($on / $off - 1) * 100)")" \
+    "$(verdict "$on <= 1.05 * $off")"
+fi
+if [[ " $MIXES " == *" rotating "* ]]; then
+  hit=$(python3 -c "print(${cpu_protected[rotating,demo+cache]} - ${cpu_public[rotating,demo+cache]})")
+  printf '  rotating  cache hit over /public: %+.1f µs: %s (target: <= 2 µs)\n' "$hit" \
+    "$(verdict "$hit <= 2")"
+fi

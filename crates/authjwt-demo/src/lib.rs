@@ -19,6 +19,7 @@ use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{any, delete, get, post};
+use tracing::Level;
 
 /// What the demo's router serves beyond the contract's credentialed routes.
 ///
@@ -93,12 +94,17 @@ pub fn app_with_options(config: AuthJwtConfig, options: DemoOptions) -> Router {
             )
             .route("/cookies", delete(routes::unset_cookies));
     }
-    router
-        .layer(middleware::from_fn(log_request))
-        .with_state(config)
+    // The logging middleware costs about 3 µs of server CPU per request even when it logs
+    // nothing (a boxed future and a service clone per request): added only when its lines
+    // would be written (BENCHMARKS.md, "Fast paths and what they save").
+    if tracing::enabled!(Level::DEBUG) {
+        router = router.layer(middleware::from_fn(log_request));
+    }
+    router.with_state(config)
 }
 
-/// One debug line per request. Only the path is logged: query strings can carry tokens
+/// One debug line per request, when the subscriber installed before [`app_with_options`]
+/// was called writes debug lines. Only the path is logged: query strings can carry tokens
 /// (`/ws/protected?token=...`), and no header is logged.
 async fn log_request(request: Request, next: Next) -> Response {
     let method = request.method().clone();

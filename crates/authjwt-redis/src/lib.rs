@@ -321,11 +321,11 @@ impl RedisStore {
 
 impl RevocationStore for RedisStore {
     fn is_revoked<'a>(&'a self, jti: &'a str, _claims: &'a Claims) -> StoreFuture<'a, bool> {
-        StoreFuture::boxed(self.contains(jti))
+        Box::pin(self.contains(jti))
     }
 
     fn revoke<'a>(&'a self, jti: &'a str, ttl: Option<Duration>) -> StoreFuture<'a, ()> {
-        StoreFuture::boxed(self.insert(jti, ttl))
+        Box::pin(self.insert(jti, ttl))
     }
 }
 

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::hash::BuildHasher;
 use std::sync::{PoisonError, RwLock};
 
 use crate::claims::VerifiedToken;
@@ -33,7 +33,7 @@ struct Entry {
 }
 
 /// A generation's map, keyed by the token's keyed hash.
-type Generation = HashMap<u64, Entry, BuildHasherDefault<KeyAsHash>>;
+type Generation = HashMap<u64, Entry>;
 
 /// Two generations: tokens are inserted into `current`; when it is full it becomes
 /// `previous`, and the generation before is forgotten at once. Eviction is thus constant
@@ -43,27 +43,6 @@ type Generation = HashMap<u64, Entry, BuildHasherDefault<KeyAsHash>>;
 struct Shard {
     current: Generation,
     previous: Generation,
-}
-
-/// The map's keys are already random-keyed SipHash values: they are used as their own hash
-/// rather than hashed a second time.
-#[derive(Default)]
-struct KeyAsHash(u64);
-
-impl Hasher for KeyAsHash {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
-        }
-    }
-
-    fn write_u64(&mut self, key: u64) {
-        self.0 = key;
-    }
 }
 
 /// A bounded map from token text to its verification.
@@ -155,11 +134,9 @@ impl TokenCache {
     }
 
     fn shard(&self, hash: u64) -> &RwLock<Shard> {
-        // The maps inside use the low bits (bucket) and the top seven (tag) of the same hash:
-        // the shard comes from the bits in between, so each shard's keys still spread over
-        // all of its buckets. The modulo is below the shard count, which fits a usize.
+        // The modulo is below the shard count, which fits a usize.
         #[allow(clippy::cast_possible_truncation)]
-        let index = ((hash >> 32) % self.shards.len() as u64) as usize;
+        let index = (hash % self.shards.len() as u64) as usize;
         &self.shards[index]
     }
 

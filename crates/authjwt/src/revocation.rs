@@ -14,7 +14,6 @@ use std::hash::BuildHasher;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crate::claims::Claims;
@@ -111,56 +110,9 @@ impl From<AuthJwtError> for RevokeError {
     }
 }
 
-/// The future a [`RevocationStore`] returns: either an answer known at once (no allocation)
-/// or a boxed future.
-#[must_use = "futures do nothing unless awaited"]
-pub struct StoreFuture<'a, T> {
-    inner: StoreFutureInner<'a, T>,
-}
-
-type BoxedStoreFuture<'a, T> =
-    Pin<Box<dyn Future<Output = Result<T, RevocationError>> + Send + 'a>>;
-
-enum StoreFutureInner<'a, T> {
-    Ready(Option<Result<T, RevocationError>>),
-    Boxed(BoxedStoreFuture<'a, T>),
-}
-
-impl<'a, T> StoreFuture<'a, T> {
-    /// An answer available now, as an in-memory store has.
-    pub fn ready(result: Result<T, RevocationError>) -> Self {
-        Self {
-            inner: StoreFutureInner::Ready(Some(result)),
-        }
-    }
-
-    /// An answer that needs waiting for, as a networked store has.
-    pub fn boxed(future: impl Future<Output = Result<T, RevocationError>> + Send + 'a) -> Self {
-        Self {
-            inner: StoreFutureInner::Boxed(Box::pin(future)),
-        }
-    }
-}
-
-impl<T: Unpin> Future for StoreFuture<'_, T> {
-    type Output = Result<T, RevocationError>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match &mut self.get_mut().inner {
-            StoreFutureInner::Ready(result) => result.take().map_or(Poll::Pending, Poll::Ready),
-            StoreFutureInner::Boxed(future) => future.as_mut().poll(cx),
-        }
-    }
-}
-
-impl<T> fmt::Debug for StoreFuture<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self.inner {
-            StoreFutureInner::Ready(_) => "StoreFuture::Ready",
-            StoreFutureInner::Boxed(_) => "StoreFuture::Boxed",
-        })
-    }
-}
+/// The future a [`RevocationStore`] returns: `Box::pin(async move { ... })` for an answer
+/// that needs waiting for, `Box::pin(std::future::ready(answer))` for one known at once.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, RevocationError>> + Send + 'a>>;
 
 /// Where revoked token ids are kept.
 ///
@@ -178,7 +130,7 @@ pub trait RevocationStore: Send + Sync {
     /// [`RevocationError::ReadOnly`], for stores that only answer queries.
     fn revoke<'a>(&'a self, jti: &'a str, ttl: Option<Duration>) -> StoreFuture<'a, ()> {
         let _ = (jti, ttl);
-        StoreFuture::ready(Err(RevocationError::ReadOnly))
+        Box::pin(std::future::ready(Err(RevocationError::ReadOnly)))
     }
 }
 
@@ -232,7 +184,7 @@ where
     F: Fn(&Claims) -> bool + Send + Sync,
 {
     fn is_revoked<'a>(&'a self, _jti: &'a str, claims: &'a Claims) -> StoreFuture<'a, bool> {
-        StoreFuture::ready(Ok((self.is_revoked)(claims)))
+        Box::pin(std::future::ready(Ok((self.is_revoked)(claims))))
     }
 }
 
@@ -277,7 +229,7 @@ where
     Fut: Future<Output = Result<bool, RevocationError>> + Send + 'static,
 {
     fn is_revoked<'a>(&'a self, _jti: &'a str, claims: &'a Claims) -> StoreFuture<'a, bool> {
-        StoreFuture::boxed((self.is_revoked)(claims.clone()))
+        Box::pin((self.is_revoked)(claims.clone()))
     }
 }
 
@@ -525,10 +477,10 @@ impl MemoryStore {
 
 impl RevocationStore for MemoryStore {
     fn is_revoked<'a>(&'a self, jti: &'a str, _claims: &'a Claims) -> StoreFuture<'a, bool> {
-        StoreFuture::ready(Ok(self.contains(jti)))
+        Box::pin(std::future::ready(Ok(self.contains(jti))))
     }
 
     fn revoke<'a>(&'a self, jti: &'a str, ttl: Option<Duration>) -> StoreFuture<'a, ()> {
-        StoreFuture::ready(self.insert(jti, ttl))
+        Box::pin(std::future::ready(self.insert(jti, ttl)))
     }
 }

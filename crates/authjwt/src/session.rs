@@ -599,7 +599,7 @@ impl SessionStore for MemorySessionStore {
         session: &'a SessionStart<'a>,
         ttl: Option<Duration>,
     ) -> StoreFuture<'a, ()> {
-        StoreFuture::ready(self.start_now(session, ttl))
+        Box::pin(std::future::ready(self.start_now(session, ttl)))
     }
 
     fn rotate<'a>(
@@ -607,30 +607,30 @@ impl SessionStore for MemorySessionStore {
         rotation: &'a SessionRotation<'a>,
         ttl: Option<Duration>,
     ) -> StoreFuture<'a, Rotation> {
-        StoreFuture::ready(Ok(self.rotate_now(rotation, ttl)))
+        Box::pin(std::future::ready(Ok(self.rotate_now(rotation, ttl))))
     }
 
     fn is_revoked<'a>(&'a self, query: &'a SessionQuery<'a>) -> StoreFuture<'a, bool> {
-        StoreFuture::ready(Ok(self.is_revoked_now(query)))
+        Box::pin(std::future::ready(Ok(self.is_revoked_now(query))))
     }
 
     fn list<'a>(&'a self, subject: &'a str) -> StoreFuture<'a, Vec<SessionInfo>> {
-        StoreFuture::ready(Ok(self.list_now(subject)))
+        Box::pin(std::future::ready(Ok(self.list_now(subject))))
     }
 
     fn revoke<'a>(&'a self, subject: &'a str, sid: &'a str) -> StoreFuture<'a, bool> {
         let live = self
             .write()
             .remove_sessions(subject, Some(sid), Instant::now());
-        StoreFuture::ready(Ok(live > 0))
+        Box::pin(std::future::ready(Ok(live > 0)))
     }
 
     fn revoke_all<'a>(&'a self, subject: &'a str) -> StoreFuture<'a, usize> {
-        StoreFuture::ready(Ok(self.write().remove_sessions(
+        Box::pin(std::future::ready(Ok(self.write().remove_sessions(
             subject,
             None,
             Instant::now(),
-        )))
+        ))))
     }
 
     fn set_watermark<'a>(
@@ -639,6 +639,10 @@ impl SessionStore for MemorySessionStore {
         issued_before: i64,
         ttl: Option<Duration>,
     ) -> StoreFuture<'a, ()> {
-        StoreFuture::ready(self.set_watermark_now(subject, issued_before, ttl))
+        Box::pin(std::future::ready(self.set_watermark_now(
+            subject,
+            issued_before,
+            ttl,
+        )))
     }
 }

@@ -114,7 +114,7 @@ struct FailingStore {
 impl RevocationStore for FailingStore {
     fn is_revoked<'a>(&'a self, _jti: &'a str, _claims: &'a Claims) -> StoreFuture<'a, bool> {
         self.calls.bump();
-        StoreFuture::ready(Err(RevocationError::Timeout))
+        Box::pin(std::future::ready(Err(RevocationError::Timeout)))
     }
 }
 

@@ -459,29 +459,29 @@ struct DownStore;
 
 impl SessionStore for DownStore {
     fn start<'a>(&'a self, _: &'a SessionStart<'a>, _: Option<Duration>) -> StoreFuture<'a, ()> {
-        StoreFuture::ready(Err(RevocationError::Timeout))
+        Box::pin(std::future::ready(Err(RevocationError::Timeout)))
     }
     fn rotate<'a>(
         &'a self,
         _: &'a SessionRotation<'a>,
         _: Option<Duration>,
     ) -> StoreFuture<'a, Rotation> {
-        StoreFuture::ready(Err(RevocationError::Timeout))
+        Box::pin(std::future::ready(Err(RevocationError::Timeout)))
     }
     fn is_revoked<'a>(&'a self, _: &'a SessionQuery<'a>) -> StoreFuture<'a, bool> {
-        StoreFuture::ready(Err(RevocationError::Timeout))
+        Box::pin(std::future::ready(Err(RevocationError::Timeout)))
     }
     fn list<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Vec<SessionInfo>> {
-        StoreFuture::ready(Err(RevocationError::Timeout))
+        Box::pin(std::future::ready(Err(RevocationError::Timeout)))
     }
     fn revoke<'a>(&'a self, _: &'a str, _: &'a str) -> StoreFuture<'a, bool> {
-        StoreFuture::ready(Err(RevocationError::Timeout))
+        Box::pin(std::future::ready(Err(RevocationError::Timeout)))
     }
     fn revoke_all<'a>(&'a self, _: &'a str) -> StoreFuture<'a, usize> {
-        StoreFuture::ready(Err(RevocationError::Timeout))
+        Box::pin(std::future::ready(Err(RevocationError::Timeout)))
     }
     fn set_watermark<'a>(&'a self, _: &'a str, _: i64, _: Option<Duration>) -> StoreFuture<'a, ()> {
-        StoreFuture::ready(Err(RevocationError::Timeout))
+        Box::pin(std::future::ready(Err(RevocationError::Timeout)))
     }
 }
 

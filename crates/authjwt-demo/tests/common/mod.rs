@@ -578,20 +578,24 @@ impl RevocationStore for TestStore {
             .expect("not poisoned")
             .push(jti.to_owned());
         if let Some(make) = *self.failing.lock().expect("not poisoned") {
-            return StoreFuture::ready(Err(make()));
+            return Box::pin(std::future::ready(Err(make())));
         }
-        StoreFuture::ready(Ok(self.revoked.lock().expect("not poisoned").contains(jti)))
+        Box::pin(std::future::ready(Ok(self
+            .revoked
+            .lock()
+            .expect("not poisoned")
+            .contains(jti))))
     }
 
     fn revoke<'a>(&'a self, jti: &'a str, ttl: Option<Duration>) -> StoreFuture<'a, ()> {
         if let Some(make) = *self.failing.lock().expect("not poisoned") {
-            return StoreFuture::ready(Err(make()));
+            return Box::pin(std::future::ready(Err(make())));
         }
         self.revocations
             .lock()
             .expect("not poisoned")
             .push((jti.to_owned(), ttl));
         self.revoke_now(jti);
-        StoreFuture::ready(Ok(()))
+        Box::pin(std::future::ready(Ok(())))
     }
 }

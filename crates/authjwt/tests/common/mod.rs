@@ -192,7 +192,11 @@ impl RevocationStore for RecordingStore {
             .lock()
             .expect("not poisoned")
             .push(jti.to_owned());
-        StoreFuture::ready(Ok(self.revoked.lock().expect("not poisoned").contains(jti)))
+        Box::pin(std::future::ready(Ok(self
+            .revoked
+            .lock()
+            .expect("not poisoned")
+            .contains(jti))))
     }
 
     fn revoke<'a>(&'a self, jti: &'a str, ttl: Option<Duration>) -> StoreFuture<'a, ()> {
@@ -204,7 +208,7 @@ impl RevocationStore for RecordingStore {
             .lock()
             .expect("not poisoned")
             .insert(jti.to_owned());
-        StoreFuture::ready(Ok(()))
+        Box::pin(std::future::ready(Ok(())))
     }
 }
 
