@@ -2,12 +2,14 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::Algorithm;
+use crate::key_set::Key;
 use crate::types::{HttpMethod, SameSite, TokenLocation, TokenType};
 
 /// Declares [`Settings`] from one list in which each setting is written once: its doc, its
@@ -104,7 +106,7 @@ macro_rules! setter {
 settings! {
     /// The settings, one field per `authjwt_*` setting of the original (spec §2.2) plus those
     /// authjwt adds (`strict_issuer`, `allow_weak_secret`, `max_token_size`,
-    /// `verified_token_cache`).
+    /// `verified_token_cache`, `key_set`, `key_set_file`).
     ///
     /// A built [`AuthJwtConfig`](crate::AuthJwtConfig) exposes its validated settings through
     /// [`settings()`](crate::AuthJwtConfig::settings); they are set through
@@ -353,6 +355,16 @@ settings! {
         #[serde(alias = "authjwt_verified_token_cache", deserialize_with = "tokens")]
         #[setter(value)]
         pub verified_token_cache: usize = 0,
+        /// `authjwt_key_set` (new): several keys, each with its `kid` and algorithm; see
+        /// [`key_set`](crate::key_set). Default none.
+        #[serde(alias = "authjwt_key_set")]
+        #[setter(custom)]
+        pub key_set: Option<Vec<Key>> = None,
+        /// `authjwt_key_set_file` (new): a JSON file holding the list of `authjwt_key_set`,
+        /// read again by [`reload_keys`](crate::AuthJwtConfig::reload_keys). Default none.
+        #[serde(alias = "authjwt_key_set_file")]
+        #[setter(custom)]
+        pub key_set_file: Option<PathBuf> = None,
     }
 }
 
