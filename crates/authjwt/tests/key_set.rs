@@ -435,3 +435,36 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[tokio::test]
+async fn the_environment_takes_a_key_set_as_json() {
+    let keys =
+        format!(r#"[{{"kid": "k", "alg": "HS256", "secret_key": "{SECRET}", "signing": true}}]"#);
+    let config = AuthJwtConfig::builder()
+        .apply_env([("AUTHJWT_KEY_SET", keys.as_str())])
+        .unwrap()
+        .build()
+        .unwrap();
+    let token = config.create_access_token("alice").unwrap();
+    assert_eq!(
+        header_text(&token),
+        r#"{"typ":"JWT","alg":"HS256","kid":"k"}"#
+    );
+    verify(&config, &token).await.unwrap();
+
+    let err = AuthJwtConfig::builder()
+        .apply_env([("AUTHJWT_KEY_SET", r#"[{"kid": "k", "alg": "HS256"}]"#)])
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "authjwt_key_set: key `k` needs exactly one of secret_key, private_key, public_key, \
+         private_key_file, public_key_file"
+    );
+    let err = AuthJwtConfig::builder()
+        .apply_env([("AUTHJWT_KEY_SET", "k1,k2")])
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "authjwt_key_set: expected a JSON array of keys: expected value at line 1 column 1"
+    );
+}

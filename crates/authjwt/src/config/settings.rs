@@ -356,7 +356,8 @@ settings! {
         #[setter(value)]
         pub verified_token_cache: usize = 0,
         /// `authjwt_key_set` (new): several keys, each with its `kid` and algorithm; see
-        /// [`key_set`](crate::key_set). Default none.
+        /// [`key_set`](crate::key_set). The environment's `AUTHJWT_KEY_SET` is the JSON array.
+        /// Default none.
         #[serde(alias = "authjwt_key_set")]
         #[setter(custom)]
         pub key_set: Option<Vec<Key>> = None,
