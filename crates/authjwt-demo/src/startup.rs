@@ -111,12 +111,13 @@ impl From<ConfigError> for StartupError {
     }
 }
 
-const KEY_VARIABLES: [&str; 6] = [
+const KEY_VARIABLES: [&str; 7] = [
     "AUTHJWT_SECRET_KEY",
     "AUTHJWT_PRIVATE_KEY",
     "AUTHJWT_PRIVATE_KEY_FILE",
     "AUTHJWT_PUBLIC_KEY",
     "AUTHJWT_PUBLIC_KEY_FILE",
+    "AUTHJWT_KEY_SET",
     "AUTHJWT_KEY_SET_FILE",
 ];
 

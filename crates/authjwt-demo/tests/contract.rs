@@ -807,6 +807,12 @@ async fn jwks_lists_the_public_keys_of_the_key_set_and_none_with_hmac() {
     let raw = String::from_utf8(answer.raw_body).unwrap();
     assert!(!raw.contains(SECRET) && !raw.contains("\"d\""), "{raw}");
 
+    let inline = startup::from_env(vars(&[("AUTHJWT_KEY_SET", &keys.to_string())]))
+        .await
+        .unwrap();
+    assert!(!inline.generated_secret);
+    assert_eq!(inline.config.jwk_set()["keys"], answer.body["keys"]);
+
     let (access, _) = login(&app).await;
     let answer = send(
         &app,
