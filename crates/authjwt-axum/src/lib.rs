@@ -68,6 +68,11 @@
 //! [`AuthJwt::websocket`] runs the protect functions on a token from the query or path, or on
 //! the handshake's cookies with the CSRF value passed explicitly (see [`WebSocketGuard`]).
 //!
+//! ## Publishing keys
+//!
+//! [`jwks::jwk_set`] answers `GET /.well-known/jwks.json` with the configuration's public
+//! keys ([`AuthJwtConfig::jwk_set`]), for other services that verify your tokens.
+//!
 //! ## Shaping error responses
 //!
 //! Failures answer the original's status and `{"detail": "<message>"}`. The
@@ -82,6 +87,7 @@
 pub mod cookies;
 mod extract;
 pub mod guard;
+pub mod jwks;
 pub mod layer;
 #[cfg(feature = "utoipa")]
 #[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]

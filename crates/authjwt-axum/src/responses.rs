@@ -210,6 +210,7 @@ fn rfc6750(failure: &AuthFailure) -> (StatusCode, Option<HeaderValue>) {
         | ErrorCode::TokenTooLarge
         | ErrorCode::AlgorithmNotAllowed
         | ErrorCode::InvalidSignature
+        | ErrorCode::UnknownKey
         | ErrorCode::InvalidClaim
         | ErrorCode::MissingClaim
         | ErrorCode::TokenNotYetValid

@@ -34,6 +34,7 @@ fn every_item_of_the_cores_root_is_reexported() {
     same_type::<authjwt_axum::ExpiresTime, authjwt::ExpiresTime>();
     same_type::<authjwt_axum::FixedClock, authjwt::FixedClock>();
     same_type::<authjwt_axum::Header, authjwt::Header>();
+    same_type::<authjwt_axum::Key, authjwt::Key>();
     same_type::<authjwt_axum::HttpMethod, authjwt::HttpMethod>();
     same_type::<authjwt_axum::InvalidHeader, authjwt::InvalidHeader>();
     same_type::<authjwt_axum::JsonObject, authjwt::JsonObject>();
@@ -61,6 +62,7 @@ fn every_public_module_of_the_core_is_reexported() {
     same_type::<authjwt_axum::claims::Claims, authjwt::claims::Claims>();
     same_type::<authjwt_axum::clock::FixedClock, authjwt::clock::FixedClock>();
     same_type::<authjwt_axum::config::Settings, authjwt::config::Settings>();
+    same_type::<authjwt_axum::key_set::Key, authjwt::key_set::Key>();
     is_token_kind::<authjwt::Access>();
     same_type::<authjwt_axum::error::ConfigError, authjwt::error::ConfigError>();
     same_type::<authjwt_axum::revocation::MemoryStore, authjwt::revocation::MemoryStore>();

@@ -58,6 +58,7 @@ pub fn app(config: AuthJwtConfig) -> Router {
 pub fn app_with_options(config: AuthJwtConfig, options: DemoOptions) -> Router {
     let mut router = Router::new()
         .route("/public", get(routes::public))
+        .route("/.well-known/jwks.json", get(authjwt_axum::jwks::jwk_set))
         .route("/login", post(routes::login))
         .route("/fresh-login", post(routes::fresh_login))
         .route("/refresh", get(routes::refresh).post(routes::refresh))

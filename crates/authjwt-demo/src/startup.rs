@@ -117,12 +117,14 @@ impl From<ConfigError> for StartupError {
     }
 }
 
-const KEY_VARIABLES: [&str; 5] = [
+const KEY_VARIABLES: [&str; 7] = [
     "AUTHJWT_SECRET_KEY",
     "AUTHJWT_PRIVATE_KEY",
     "AUTHJWT_PRIVATE_KEY_FILE",
     "AUTHJWT_PUBLIC_KEY",
     "AUTHJWT_PUBLIC_KEY_FILE",
+    "AUTHJWT_KEY_SET",
+    "AUTHJWT_KEY_SET_FILE",
 ];
 
 const GENERATED_SECRET_WARNING: &str = "no AUTHJWT_SECRET_KEY or key pair set: signing with a random secret, so tokens last until restart";

@@ -771,3 +771,57 @@ async fn startup_errors_name_the_variable_at_fault() {
         assert_eq!(err.to_string(), message);
     }
 }
+
+#[tokio::test]
+async fn jwks_lists_the_public_keys_of_the_key_set_and_none_with_hmac() {
+    let app = demo(&[]).await;
+    let answer = send(&app, "GET", "/.well-known/jwks.json", &[], None).await;
+    assert_eq!(
+        (answer.status, answer.body),
+        (StatusCode::OK, json!({"keys": []}))
+    );
+
+    let dir = std::env::temp_dir().join(format!("authjwt-demo-jwks-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("keys.json");
+    let keys = json!([
+        {"kid": "ec", "alg": "ES256", "private_key_file": fixture_path("ec256_private.pem"), "signing": true},
+        {"kid": "rsa", "alg": "RS256", "public_key_file": fixture_path("rsa_public.pem")},
+        {"kid": "hs", "alg": "HS256", "secret_key": SECRET},
+    ]);
+    std::fs::write(&file, keys.to_string()).unwrap();
+    let started = startup::from_env(vars(&[("AUTHJWT_KEY_SET_FILE", file.to_str().unwrap())]))
+        .await
+        .unwrap();
+    assert!(!started.generated_secret);
+    let app = authjwt_demo::app_with_options(started.config, started.options);
+    let answer = send(&app, "GET", "/.well-known/jwks.json", &[], None).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let published: Vec<(&str, &str)> = answer.body["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|jwk| (jwk["kid"].as_str().unwrap(), jwk["alg"].as_str().unwrap()))
+        .collect();
+    assert_eq!(published, [("ec", "ES256"), ("rsa", "RS256")]);
+    let raw = String::from_utf8(answer.raw_body).unwrap();
+    assert!(!raw.contains(SECRET) && !raw.contains("\"d\""), "{raw}");
+
+    let inline = startup::from_env(vars(&[("AUTHJWT_KEY_SET", &keys.to_string())]))
+        .await
+        .unwrap();
+    assert!(!inline.generated_secret);
+    assert_eq!(inline.config.jwk_set()["keys"], answer.body["keys"]);
+
+    let (access, _) = login(&app).await;
+    let answer = send(
+        &app,
+        "GET",
+        "/protected",
+        &[("authorization", &bearer(&access))],
+        None,
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let _ = std::fs::remove_dir_all(dir);
+}

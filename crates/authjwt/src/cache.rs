@@ -24,6 +24,8 @@ const MIN_SHARD_CAPACITY: usize = 64;
 pub(crate) struct CachedToken {
     pub(crate) verified: VerifiedToken,
     pub(crate) issuer: IssuerVerdict,
+    /// The generation of the key set that verified it.
+    pub(crate) key_generation: u64,
 }
 
 struct Entry {
@@ -175,6 +177,7 @@ mod tests {
                 Claims::new("{}".into(), registered),
             ),
             issuer: IssuerVerdict::Matches,
+            key_generation: 0,
         }
     }
 

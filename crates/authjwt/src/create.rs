@@ -232,7 +232,8 @@ impl<'a, K: TokenKind> TokenBuilder<'a, K> {
         }
     }
 
-    /// Signs with `algorithm` instead of `authjwt_algorithm`; its key must be configured.
+    /// Signs with `algorithm` instead of `authjwt_algorithm`; its key must be configured
+    /// (under a key set, it must be the signing key's algorithm).
     pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
         self.algorithm = Some(algorithm);
         self
@@ -325,8 +326,8 @@ impl<'a, K: TokenKind> TokenBuilder<'a, K> {
     /// # Errors
     ///
     /// [`CreateTokenError::ReservedClaim`] for a user claim named like a reserved claim,
-    /// [`CreateTokenError::InvalidHeader`] for an `alg` header, a non-string `kid`, or a
-    /// header verification refuses, [`CreateTokenError::NoSigningKey`] when the algorithm has
+    /// [`CreateTokenError::InvalidHeader`] for an `alg` header, a non-string `kid` (any `kid`
+    /// under a key set, which writes its own), or a header verification refuses, [`CreateTokenError::NoSigningKey`] when the algorithm has
     /// no signing key.
     pub fn encode(self) -> Result<String, CreateTokenError> {
         self.encode_with_jti().map(|(token, _)| token)
@@ -335,12 +336,8 @@ impl<'a, K: TokenKind> TokenBuilder<'a, K> {
     /// [`encode`](Self::encode), and the `jti` written.
     pub(crate) fn encode_with_jti(self) -> Result<(String, String), CreateTokenError> {
         let config = self.config;
-        let algorithm = self.algorithm.unwrap_or(config.settings().algorithm);
-        let signer = config
-            .keys()
-            .signer(algorithm)
-            .ok_or(CreateTokenError::NoSigningKey(algorithm))?;
-        let header = self.header_json(algorithm)?;
+        let signer = config.signer(self.algorithm)?;
+        let header = self.header_json(signer.algorithm(), signer.kid())?;
         let (payload, jti) = self.payload_json()?;
 
         // One allocation for the whole token with signatures up to 512 bytes (RSA 4096).
@@ -356,17 +353,27 @@ impl<'a, K: TokenKind> TokenBuilder<'a, K> {
         Ok((token, jti))
     }
 
-    fn header_json(&self, algorithm: Algorithm) -> Result<String, CreateTokenError> {
-        if self.headers.is_empty() {
+    /// The header: `{"typ":"JWT","alg":...}` as the original writes it, then under a key set
+    /// the signing key's `kid`, then the extra headers.
+    fn header_json(
+        &self,
+        algorithm: Algorithm,
+        kid: Option<&str>,
+    ) -> Result<String, CreateTokenError> {
+        if self.headers.is_empty() && kid.is_none() {
             return Ok(format!(r#"{{"typ":"JWT","alg":"{}"}}"#, algorithm.as_str()));
         }
         let mut header = Map::new();
         header.insert("typ".into(), "JWT".into());
         header.insert("alg".into(), algorithm.as_str().into());
+        if let Some(kid) = kid {
+            header.insert("kid".into(), kid.into());
+        }
         for (name, value) in &self.headers {
             let invalid = |reason: &str| Err(CreateTokenError::InvalidHeader(reason.to_owned()));
             match (name.as_str(), value) {
                 ("alg", _) => return invalid("`alg` is set by the signing algorithm"),
+                ("kid", _) if kid.is_some() => return invalid("`kid` is set by the key set"),
                 ("kid", value) if !value.is_string() => {
                     return invalid("Key ID header parameter must be a string");
                 }

@@ -319,7 +319,7 @@ impl From<MissingToken> for AuthJwtError {
 ///         | ErrorCode::RevocationRefused => "Try again later",
 ///         ErrorCode::InvalidAuthorizationHeader | ErrorCode::MalformedToken
 ///         | ErrorCode::TokenTooLarge | ErrorCode::InvalidCookieValue
-///         | ErrorCode::AlgorithmNotAllowed | ErrorCode::InvalidSignature
+///         | ErrorCode::AlgorithmNotAllowed | ErrorCode::InvalidSignature | ErrorCode::UnknownKey
 ///         | ErrorCode::InvalidClaim | ErrorCode::MissingClaim | ErrorCode::TokenNotYetValid
 ///         | ErrorCode::InvalidIssuer | ErrorCode::InvalidAudience | ErrorCode::CsrfMissing
 ///         | ErrorCode::CsrfMismatch | ErrorCode::TokenRevoked
@@ -385,6 +385,9 @@ pub enum ErrorCode {
     RevocationRefused,
     /// `token_creation_failed`: the application could not create a token.
     TokenCreationFailed,
+    /// `unknown_key`: under a key set, the token's `kid` names no key, or the token has no
+    /// `kid` and no key accepts tokens without one.
+    UnknownKey,
 }
 
 impl ErrorCode {
@@ -417,6 +420,7 @@ impl ErrorCode {
             Self::RevocationUnavailable => "revocation_unavailable",
             Self::RevocationRefused => "revocation_refused",
             Self::TokenCreationFailed => "token_creation_failed",
+            Self::UnknownKey => "unknown_key",
         }
     }
 }
@@ -541,6 +545,11 @@ pub enum DecodeError {
     AlgorithmNotAllowed,
     /// `Signature verification failed`.
     InvalidSignature,
+    /// `The key ID (kid) names no known key`: under a key set, no key has the token's `kid`.
+    UnknownKeyId,
+    /// `Token is missing the key ID (kid) header`: under a key set, the token has no `kid`
+    /// and no key accepts tokens without one.
+    MissingKeyId,
     /// `Invalid payload string: {detail}`: the payload is not a UTF-8 JSON object.
     InvalidPayloadString(String),
     /// `Issued At claim (iat) must be an integer.`
@@ -587,6 +596,7 @@ impl DecodeError {
         match self {
             Self::AlgorithmNotAllowed => ErrorCode::AlgorithmNotAllowed,
             Self::InvalidSignature => ErrorCode::InvalidSignature,
+            Self::UnknownKeyId | Self::MissingKeyId => ErrorCode::UnknownKey,
             Self::InvalidPayloadString(_) => ErrorCode::MalformedToken,
             Self::ImmatureSignature => ErrorCode::TokenNotYetValid,
             Self::ExpiredSignature => ErrorCode::TokenExpired,
@@ -610,6 +620,8 @@ impl fmt::Display for DecodeError {
         match self {
             Self::AlgorithmNotAllowed => f.write_str("The specified alg value is not allowed"),
             Self::InvalidSignature => f.write_str("Signature verification failed"),
+            Self::UnknownKeyId => f.write_str("The key ID (kid) names no known key"),
+            Self::MissingKeyId => f.write_str("Token is missing the key ID (kid) header"),
             Self::InvalidPayloadString(detail) => write!(f, "Invalid payload string: {detail}"),
             Self::IatNotInteger => f.write_str("Issued At claim (iat) must be an integer."),
             Self::NbfNotInteger => f.write_str("Not Before claim (nbf) must be an integer."),

@@ -109,6 +109,14 @@ impl KeyRing {
         Ok(ring)
     }
 
+    /// The public key bytes that verify `algorithm` (see [`crate::jwk`]); `None` for HMAC.
+    pub(crate) fn public_der(&self, algorithm: Algorithm) -> Option<&[u8]> {
+        match self.verifier(algorithm)? {
+            VerifyingKey::Public(key) => Some(key.as_ref()),
+            VerifyingKey::Hmac(_) => None,
+        }
+    }
+
     pub(crate) fn signer(&self, algorithm: Algorithm) -> Option<&SigningKey> {
         self.signers[algorithm.index()].as_ref()
     }
@@ -118,10 +126,42 @@ impl KeyRing {
     }
 }
 
+/// One key of a key set, bound to its one algorithm.
+pub(crate) struct BoundKey {
+    pub(crate) signer: Option<SigningKey>,
+    pub(crate) verifier: VerifyingKey,
+    /// The public key's bytes as given (see [`crate::jwk`]); `None` for an HMAC secret.
+    pub(crate) public_der: Option<Vec<u8>>,
+}
+
+impl BoundKey {
+    /// Parses `material` (one kind of key) for `algorithm` alone, with the checks of
+    /// [`KeyRing::build`]: the key's family must serve the algorithm.
+    pub(crate) fn bind(
+        material: &KeyMaterial<'_>,
+        algorithm: Algorithm,
+    ) -> Result<Self, ConfigError> {
+        let mut ring = KeyRing::build(material, algorithm, &[algorithm])?;
+        let verifier = ring.verifiers[algorithm.index()]
+            .take()
+            .ok_or(ConfigError::MissingKey {
+                setting: PUBLIC_KEY,
+                algorithm,
+            })?;
+        let public_der = match &verifier {
+            VerifyingKey::Public(key) => Some(key.as_ref().to_vec()),
+            VerifyingKey::Hmac(_) => None,
+        };
+        Ok(Self {
+            signer: ring.signers[algorithm.index()].take(),
+            verifier,
+            public_der,
+        })
+    }
+}
+
 /// An HMAC secret equal to a configured key makes that key an HMAC key too: whoever knows it
-/// (anyone, for a public key) could make HMAC tokens that verify. Compared as the PEM text
-/// (whitespace ignored, so line endings and trimming make no difference), its DER contents,
-/// and the raw public half of the private key.
+/// (anyone, for a public key) could make HMAC tokens that verify.
 fn check_secret_is_no_key(
     material: &KeyMaterial<'_>,
     private_key: Option<&PrivateKey>,
@@ -129,14 +169,6 @@ fn check_secret_is_no_key(
     let Some(secret) = material.secret else {
         return Ok(());
     };
-    let without_whitespace = |bytes: &[u8]| -> Vec<u8> {
-        bytes
-            .iter()
-            .copied()
-            .filter(|byte| !byte.is_ascii_whitespace())
-            .collect()
-    };
-    let secret_text = without_whitespace(secret);
     let equals_key = |setting: &'static str| ConfigError::InvalidValue {
         setting: SECRET_KEY,
         message: format!(
@@ -148,13 +180,7 @@ fn check_secret_is_no_key(
         (PUBLIC_KEY, material.public_pem),
         (PRIVATE_KEY, material.private_pem),
     ] {
-        let Some(pem_text) = pem_text else {
-            continue;
-        };
-        let der = pem::parse(pem_text)
-            .map(pem::Pem::into_contents)
-            .unwrap_or_default();
-        if secret_text == without_whitespace(pem_text.as_bytes()) || secret == der.as_slice() {
+        if pem_text.is_some_and(|pem_text| secret_equals_pem(secret, pem_text)) {
             return Err(equals_key(setting));
         }
     }
@@ -162,6 +188,29 @@ fn check_secret_is_no_key(
         return Err(equals_key(PRIVATE_KEY));
     }
     Ok(())
+}
+
+/// Whether `secret` is the key of `pem_text`: the PEM text (whitespace ignored, so line
+/// endings and trimming make no difference), its DER contents, or, for a private key, the raw
+/// public half.
+pub(crate) fn secret_equals_key(secret: &[u8], pem_text: &str) -> bool {
+    secret_equals_pem(secret, pem_text)
+        || PrivateKey::from_pem(pem_text).is_ok_and(|key| secret == key.public_der())
+}
+
+fn secret_equals_pem(secret: &[u8], pem_text: &str) -> bool {
+    let without_whitespace = |bytes: &[u8]| -> Vec<u8> {
+        bytes
+            .iter()
+            .copied()
+            .filter(|byte| !byte.is_ascii_whitespace())
+            .collect()
+    };
+    let der = pem::parse(pem_text)
+        .map(pem::Pem::into_contents)
+        .unwrap_or_default();
+    without_whitespace(secret) == without_whitespace(pem_text.as_bytes())
+        || secret == der.as_slice()
 }
 
 /// The configured signing algorithm must be usable with whatever key of its family is set.

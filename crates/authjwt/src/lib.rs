@@ -43,6 +43,7 @@
 //! | [`revocation`] | [`RevocationStore`], [`MemoryStore`](revocation::MemoryStore), closure adapters |
 //! | [`session`] | [`SessionStore`], [`MemorySessionStore`]: sessions with one-time refresh tokens, reuse detection, log out everywhere |
 //! | [`clock`] | [`Clock`], [`SystemClock`], [`FixedClock`] for tests |
+//! | [`key_set`] | [`Key`]: key sets with key IDs, for rotating keys |
 //! | `testing` | (feature `testing`) test tokens: expired, revoked, not fresh, hand-made |
 //!
 //! ## Keys
@@ -50,7 +51,9 @@
 //! Keys are parsed once, when the configuration is built: HMAC secrets (HS256/384/512, at
 //! least as long as the hash unless `allow_weak_secret`), RSA (RS*, PS*; 2048 bits or more),
 //! EC P-256/P-384/P-521 (ES256/384/512) and Ed25519 (EdDSA) PEM keys. Each configured
-//! algorithm is bound to its own key; a token's `alg` only selects among them.
+//! algorithm is bound to its own key; a token's `alg` only selects among them. A
+//! [key set](key_set) holds several keys, each with its `kid` and one algorithm, for rotating
+//! keys; [`AuthJwtConfig::jwk_set`] publishes the public ones.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -66,6 +69,8 @@ pub mod create;
 pub mod csrf;
 pub mod error;
 mod issuer;
+mod jwk;
+pub mod key_set;
 mod keys;
 pub mod revocation;
 mod revoke;
@@ -86,6 +91,7 @@ pub use crate::error::{
     AuthJwtError, ConfigError, CreateTokenError, CsrfError, DecodeError, ErrorCode, InvalidHeader,
     MissingToken, StoreFailure,
 };
+pub use crate::key_set::Key;
 pub use crate::revocation::{RevocationError, RevocationStore, RevokeError};
 pub use crate::session::{MemorySessionStore, SessionStore};
 pub use crate::sessions::{SessionError, SessionTokens};

@@ -198,7 +198,8 @@ impl TestTokens {
     }
 
     /// A token with exactly these claims (nothing added: no `iat`, `jti` or `type` unless
-    /// given) under the standard header `{"typ":"JWT","alg":...}`.
+    /// given) under the standard header `{"typ":"JWT","alg":...}` (with the signing key's
+    /// `kid` under a key set).
     ///
     /// # Errors
     ///
@@ -207,15 +208,17 @@ impl TestTokens {
     pub fn with_claims(&self, claims: &impl Serialize) -> Result<String, TestTokenError> {
         let payload = serde_json::to_string(claims)
             .map_err(|err| CreateTokenError::InvalidClaims(err.to_string()))?;
-        let header = format!(
-            r#"{{"typ":"JWT","alg":"{}"}}"#,
-            self.config.settings().algorithm
-        );
+        let signer = self.config.signer(None)?;
+        let mut header = format!(r#"{{"typ":"JWT","alg":"{}""#, signer.algorithm());
+        if let Some(kid) = signer.kid() {
+            header.push_str(&format!(r#","kid":{}"#, serde_json::Value::from(kid)));
+        }
+        header.push('}');
         self.with_parts(&header, &payload)
     }
 
     /// A token over exactly this header and payload text, each base64url-encoded, signed with
-    /// the key of the configured algorithm whatever the header says: for header cases
+    /// the signing key (the configured algorithm's, or the key set's) whatever the header says: for header cases
     /// (`kid`, `crit`, another `alg`) and payload text a serializer would not write.
     ///
     /// # Errors
@@ -233,7 +236,7 @@ impl TestTokens {
     }
 
     /// A token over exactly these two segments (malformed ones included), with a valid
-    /// signature for the key of the configured algorithm.
+    /// signature for the signing key (the configured algorithm's, or the key set's).
     ///
     /// # Errors
     ///
@@ -243,12 +246,7 @@ impl TestTokens {
         header_segment: &str,
         payload_segment: &str,
     ) -> Result<String, TestTokenError> {
-        let algorithm = self.config.settings().algorithm;
-        let signer = self
-            .config
-            .keys()
-            .signer(algorithm)
-            .ok_or(CreateTokenError::NoSigningKey(algorithm))?;
+        let signer = self.config.signer(None)?;
         let signing_input = format!("{header_segment}.{payload_segment}");
         let signature = signer
             .sign(signing_input.as_bytes())

@@ -203,7 +203,11 @@ impl AuthJwtConfig {
         let cache = self
             .token_cache()
             .filter(|_| token.len() <= self.settings().max_token_size);
-        if let Some(cached) = cache.and_then(|cache| cache.get(token)) {
+        // A token verified under a key set since replaced is verified again.
+        if let Some(cached) = cache
+            .and_then(|cache| cache.get(token))
+            .filter(|cached| cached.key_generation == self.key_generation())
+        {
             return self.recheck_cached(cached, check_issuer);
         }
         let cached = self.decode_uncached(token, check_issuer)?;
@@ -248,13 +252,12 @@ impl AuthJwtConfig {
             .header
             .algorithm
             .ok_or(DecodeError::AlgorithmNotAllowed)?;
-        let verifier = self
-            .keys()
-            .verifier(algorithm)
-            .ok_or(DecodeError::AlgorithmNotAllowed)?;
-        if !verifier.verify(parts.signing_input.as_bytes(), &parts.signature) {
-            return Err(DecodeError::InvalidSignature.into());
-        }
+        let key_generation = self.check_signature(
+            algorithm,
+            parts.header.kid.as_deref(),
+            parts.signing_input.as_bytes(),
+            &parts.signature,
+        )?;
 
         let payload_json = String::from_utf8(parts.payload).map_err(|_| {
             DecodeError::InvalidPayloadString("the payload is not valid UTF-8".to_owned())
@@ -269,6 +272,7 @@ impl AuthJwtConfig {
         Ok(CachedToken {
             verified: VerifiedToken::new(header, Claims::new(payload_json, registered)),
             issuer,
+            key_generation,
         })
     }
 

@@ -10,9 +10,9 @@ use std::path::Path;
 /// modules of one layer do not name each other.
 const LAYERS: &[&[&str]] = &[
     &["algorithm", "clock"],
-    &["error", "types"],
+    &["error", "jwk", "types"],
     &["claims", "codec", "issuer", "keys"],
-    &["cache", "csrf", "revocation"],
+    &["cache", "csrf", "key_set", "revocation"],
     &["session"],
     &["config"],
     &["create", "verify"],

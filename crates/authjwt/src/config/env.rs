@@ -14,6 +14,7 @@
 //! | header type | `none` (any case) means no prefix |
 //! | audience | a JSON array, or one audience |
 //! | PEM key | the PEM text, or `AUTHJWT_PRIVATE_KEY_FILE` / `AUTHJWT_PUBLIC_KEY_FILE` naming a file |
+//! | key set | `AUTHJWT_KEY_SET`: the JSON array of keys; or `AUTHJWT_KEY_SET_FILE` naming a file |
 
 use std::error::Error as StdError;
 use std::ffi::OsStr;
@@ -28,6 +29,7 @@ use super::settings::Settings;
 use super::{AuthJwtConfigBuilder, ConfigError, key_given_twice, read_key_file};
 
 const PREFIX: &str = "AUTHJWT_";
+const KEY_SET: &str = "authjwt_key_set";
 
 /// The variables naming a file that holds a key, with the key's setting.
 const KEY_FILES: [(&str, &str); 2] = [
@@ -86,13 +88,26 @@ impl AuthJwtConfigBuilder {
             };
             let variable = format!("authjwt_{}", name.to_ascii_lowercase());
             let (setting, text) = keys.read(variable, value.as_ref())?;
-            let entry = (setting.as_str(), Text::new(text.as_deref()));
-            let layer = Settings::deserialize(MapDeserializer::new(std::iter::once(entry)))
-                .map_err(|err| err.naming(&setting))?;
+            let layer = if setting == KEY_SET {
+                key_set_layer(text.as_deref())?
+            } else {
+                let entry = (setting.as_str(), Text::new(text.as_deref()));
+                Settings::deserialize(MapDeserializer::new(std::iter::once(entry)))
+                    .map_err(|err| err.naming(&setting))?
+            };
             self.settings.set_from(layer, &setting);
         }
         Ok(self)
     }
+}
+
+/// `AUTHJWT_KEY_SET`: a list of keys, which only JSON can spell.
+fn key_set_layer(text: Option<&str>) -> Result<Settings, ConfigError> {
+    let invalid = |message: String| ConfigError::invalid(KEY_SET, message);
+    let keys: serde_json::Value = serde_json::from_str(text.unwrap_or_default())
+        .map_err(|err| invalid(format!("expected a JSON array of keys: {err}")))?;
+    let entry = serde_json::Value::Object([(KEY_SET.to_owned(), keys)].into_iter().collect());
+    Settings::deserialize(entry).map_err(|err| invalid(err.to_string()))
 }
 
 /// How a key came in the environment.

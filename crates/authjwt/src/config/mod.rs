@@ -27,6 +27,7 @@
 //! ```
 
 mod env;
+mod keys;
 mod settings;
 
 use std::fmt;
@@ -38,12 +39,13 @@ use serde::de;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
+use self::keys::Keys;
 use self::settings::Secret;
 pub use self::settings::Settings;
 use crate::cache::TokenCache;
 use crate::clock::{Clock, SystemClock};
 pub use crate::error::ConfigError;
-use crate::keys::{KeyMaterial, KeyRing};
+use crate::key_set::Key;
 use crate::revocation::RevocationStore;
 use crate::session::SessionStore;
 pub use crate::types::{HttpMethod, SameSite, TokenLocation, TokenType};
@@ -52,7 +54,8 @@ use crate::{Algorithm, JsonObject};
 /// The validated configuration: settings, parsed keys, revocation store and clock.
 ///
 /// Cheap to clone (one reference count); share one per application, for instance as axum
-/// state. It is built once, by [`AuthJwtConfigBuilder::build`], and never changes.
+/// state. It is built once, by [`AuthJwtConfigBuilder::build`], and never changes, but for a
+/// key set, which [`reload_keys`](Self::reload_keys) can replace.
 #[derive(Clone)]
 pub struct AuthJwtConfig {
     inner: Arc<ConfigInner>,
@@ -60,7 +63,7 @@ pub struct AuthJwtConfig {
 
 struct ConfigInner {
     settings: Settings,
-    keys: KeyRing,
+    keys: Keys,
     revocation_store: Option<Arc<dyn RevocationStore>>,
     session_store: Option<Arc<dyn SessionStore>>,
     clock: Arc<dyn Clock>,
@@ -133,14 +136,7 @@ impl AuthJwtConfig {
     /// ```
     #[must_use]
     pub fn can_sign(&self) -> bool {
-        self.inner
-            .keys
-            .signer(self.inner.settings.algorithm)
-            .is_some()
-    }
-
-    pub(crate) fn keys(&self) -> &KeyRing {
-        &self.inner.keys
+        self.signer(None).is_ok()
     }
 
     pub(crate) fn token_cache(&self) -> Option<&TokenCache> {
@@ -345,6 +341,23 @@ impl AuthJwtConfigBuilder {
         self
     }
 
+    /// `authjwt_key_set` (new): several keys, each with its `kid` and algorithm, one of them
+    /// signing; see [`key_set`](crate::key_set). Instead of `secret_key`, `private_key` and
+    /// `public_key`, which may then not be set.
+    pub fn key_set(mut self, keys: impl IntoIterator<Item = Key>) -> Self {
+        self.settings.key_set = Some(keys.into_iter().collect());
+        self
+    }
+
+    /// `authjwt_key_set_file` (new): the key set from the JSON file at `path` (a list of keys
+    /// as [`Key`] deserializes them), read by [`build`](Self::build) and again by
+    /// [`AuthJwtConfig::reload_keys`]. Relative key file paths are taken from the file's
+    /// directory.
+    pub fn key_set_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.settings.key_set_file = Some(path.into());
+        self
+    }
+
     /// The clock expiry is measured against. Default [`SystemClock`].
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
@@ -361,8 +374,10 @@ impl AuthJwtConfigBuilder {
     /// weak HMAC secret, `SameSite=none` without `Secure`, a `__Host-`
     /// cookie name without `Secure`, with a domain or a path other than `/`, a `__Secure-`
     /// cookie name without `Secure`, header and cookie names that cannot appear on the wire,
-    /// an enabled denylist without a revocation store, or enabled sessions without a session
-    /// store.
+    /// an enabled denylist without a revocation store, enabled sessions without a session
+    /// store, or a key set that is empty, repeats a `kid`, has more than one signing key, a key
+    /// unfit for its algorithm, or is combined with `secret_key`, `private_key` or
+    /// `public_key`.
     pub fn build(self) -> Result<AuthJwtConfig, ConfigError> {
         let Self {
             mut settings,
@@ -392,22 +407,7 @@ impl AuthJwtConfigBuilder {
         if settings.sessions_enabled && session_store.is_none() {
             return Err(ConfigError::MissingSessionStore);
         }
-        let keys = KeyRing::build(
-            &KeyMaterial {
-                secret: settings
-                    .secret_key
-                    .as_ref()
-                    .map(|secret| secret.expose().as_slice()),
-                private_pem: settings
-                    .private_key
-                    .as_ref()
-                    .map(|pem| pem.expose().as_str()),
-                public_pem: settings.public_key.as_deref(),
-                allow_weak_secret: settings.allow_weak_secret,
-            },
-            settings.algorithm,
-            settings.effective_decode_algorithms(),
-        )?;
+        let keys = Keys::build(&settings)?;
         let token_cache = (settings.verified_token_cache > 0)
             .then(|| TokenCache::new(settings.verified_token_cache));
         Ok(AuthJwtConfig {

@@ -2,12 +2,14 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::Algorithm;
+use crate::key_set::Key;
 use crate::types::{HttpMethod, SameSite, TokenLocation, TokenType};
 
 /// Declares [`Settings`] from one list in which each setting is written once: its doc, its
@@ -104,7 +106,8 @@ macro_rules! setter {
 settings! {
     /// The settings, one field per `authjwt_*` setting of the original (spec §2.2) plus those
     /// authjwt adds (`strict_issuer`, `allow_weak_secret`, `max_token_size`,
-    /// `verified_token_cache`, `sessions_enabled`, `session_token_checks`).
+    /// `verified_token_cache`, `sessions_enabled`, `session_token_checks`, `key_set`,
+    /// `key_set_file`).
     ///
     /// A built [`AuthJwtConfig`](crate::AuthJwtConfig) exposes its validated settings through
     /// [`settings()`](crate::AuthJwtConfig::settings); they are set through
@@ -385,6 +388,17 @@ settings! {
         #[serde(alias = "authjwt_session_token_checks")]
         #[setter(custom)]
         pub session_token_checks: Vec<TokenType> = vec![TokenType::Access, TokenType::Refresh],
+        /// `authjwt_key_set` (new): several keys, each with its `kid` and algorithm; see
+        /// [`key_set`](crate::key_set). The environment's `AUTHJWT_KEY_SET` is the JSON array.
+        /// Default none.
+        #[serde(alias = "authjwt_key_set")]
+        #[setter(custom)]
+        pub key_set: Option<Vec<Key>> = None,
+        /// `authjwt_key_set_file` (new): a JSON file holding the list of `authjwt_key_set`,
+        /// read again by [`reload_keys`](crate::AuthJwtConfig::reload_keys). Default none.
+        #[serde(alias = "authjwt_key_set_file")]
+        #[setter(custom)]
+        pub key_set_file: Option<PathBuf> = None,
     }
 }
 
