@@ -13,7 +13,10 @@ pub mod serve;
 pub mod startup;
 mod websocket;
 
+use std::time::Duration;
+
 use authjwt::AuthJwtConfig;
+use authjwt_axum::SlidingRefreshLayer;
 use axum::Router;
 use axum::extract::Request;
 use axum::middleware::{self, Next};
@@ -26,7 +29,10 @@ use tracing::Level;
 /// ```
 /// use authjwt_demo::DemoOptions;
 ///
-/// assert_eq!(DemoOptions::default(), DemoOptions { test_routes: false });
+/// assert_eq!(
+///     DemoOptions::default(),
+///     DemoOptions { test_routes: false, sliding_refresh: None }
+/// );
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DemoOptions {
@@ -34,6 +40,10 @@ pub struct DemoOptions {
     /// or cookie without credentials, for the comparison tools and the tests
     /// (`DEMO_TEST_ROUTES=true`). Off by default: without them those paths answer 404.
     pub test_routes: bool,
+    /// Wraps the router in a [`SlidingRefreshLayer`] with this threshold
+    /// (`DEMO_SLIDING_REFRESH`): an access cookie with less time left is replaced on the
+    /// response. Off by default, so every answer is the contract's.
+    pub sliding_refresh: Option<Duration>,
 }
 
 /// The demo's router, without the minting routes: [`app_with_options`] with the default
@@ -51,7 +61,11 @@ pub fn app(config: AuthJwtConfig) -> Router {
 /// let config = authjwt::AuthJwtConfig::builder()
 ///     .secret_key("a-secret-of-at-least-32-bytes-for-hs256!")
 ///     .build()?;
-/// let router = app_with_options(config, DemoOptions { test_routes: true });
+/// let options = DemoOptions {
+///     test_routes: true,
+///     ..DemoOptions::default()
+/// };
+/// let router = app_with_options(config, options);
 /// # Ok(())
 /// # }
 /// ```
@@ -72,6 +86,7 @@ pub fn app_with_options(config: AuthJwtConfig, options: DemoOptions) -> Router {
         .route("/logout", delete(routes::logout))
         .route("/admin", get(routes::admin))
         .route("/openapi.json", get(routes::openapi))
+        .route("/app", get(routes::browser_app))
         .route("/ws/{guard}", any(websocket::token_mode))
         .route("/ws/cookie/{guard}", any(websocket::cookie_mode));
     if config.settings().sessions_enabled {
@@ -94,6 +109,9 @@ pub fn app_with_options(config: AuthJwtConfig, options: DemoOptions) -> Router {
                 post(routes::set_refresh_cookie).delete(routes::unset_refresh_cookie),
             )
             .route("/cookies", delete(routes::unset_cookies));
+    }
+    if let Some(threshold) = options.sliding_refresh {
+        router = router.layer(SlidingRefreshLayer::new(&config, threshold));
     }
     // The logging middleware costs about 3 µs of server CPU per request even when it logs
     // nothing (a boxed future and a service clone per request): added only when its lines

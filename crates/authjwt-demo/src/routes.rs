@@ -214,6 +214,43 @@ pub(crate) async fn admin(ScopesRequired { token, .. }: ScopesRequired<Admin>) -
     Json(json!({ "user": token.claims().subject() }))
 }
 
+/// The example browser app: one page of HTML and plain JavaScript, no build step.
+const BROWSER_APP: &str = include_str!("app.html");
+
+/// The app's resources only. Its script and style are inline (one file, no build step), hence
+/// `'unsafe-inline'`: the page writes what servers answer through `textContent` only. It
+/// connects to this origin only (`'self'` covers its WebSocket), and no other site may frame
+/// it.
+const BROWSER_APP_POLICY: &str = "default-src 'none'; script-src 'unsafe-inline'; \
+     style-src 'unsafe-inline'; connect-src 'self'; form-action 'self'; base-uri 'none'; \
+     frame-ancestors 'none'";
+
+/// `GET /app` (beyond the original): the browser app, told the configured CSRF cookie and
+/// header names, which it cannot learn otherwise.
+pub(crate) async fn browser_app(State(config): State<AuthJwtConfig>) -> Response {
+    let settings = config.settings();
+    let names = json!({
+        "accessCsrfCookie": settings.access_csrf_cookie_key,
+        "refreshCsrfCookie": settings.refresh_csrf_cookie_key,
+        "accessCsrfHeader": settings.access_csrf_header_name,
+        "refreshCsrfHeader": settings.refresh_csrf_header_name,
+    });
+    // The configuration accepts only RFC 9110 tokens as cookie and header names: none can
+    // close the script element the JSON is written into.
+    let page = BROWSER_APP.replace("{/*AUTHJWT_CONFIG*/}", &names.to_string());
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_SECURITY_POLICY,
+                BROWSER_APP_POLICY,
+            ),
+        ],
+        page,
+    )
+        .into_response()
+}
+
 /// `GET /openapi.json` (beyond the original): the OpenAPI 3.1 document.
 pub(crate) async fn openapi(
     State(config): State<AuthJwtConfig>,

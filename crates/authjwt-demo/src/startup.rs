@@ -10,8 +10,9 @@
 //! | `DEMO_HEADER_READ_TIMEOUT` | `10` | seconds a client has to send a request's head, and a kept-alive connection to start its next request |
 //! | `DEMO_IDLE_TIMEOUT` | `60` | seconds a connection may go without receiving or sending a byte (a stalled request body, an unread response, a silent WebSocket) |
 //! | `DEMO_MAX_CONNECTIONS` | `1024` | connections served at once; beyond it new ones wait to be accepted |
+//! | `DEMO_SLIDING_REFRESH` | unset (off) | seconds: an access cookie with less time left is replaced by a new one on the response ([`SlidingRefreshLayer`](authjwt_axum::SlidingRefreshLayer)) |
 //!
-//! The limits are whole numbers from 1 to 4294967295. An invalid value, or a configuration
+//! The limits and the sliding-refresh threshold are whole numbers from 1 to 4294967295. An invalid value, or a configuration
 //! without a key to sign tokens with, is a [`StartupError`].
 
 use std::borrow::Cow;
@@ -36,7 +37,7 @@ pub struct Startup {
     pub addr: SocketAddr,
     /// Whether the HMAC secret was generated because no key was configured.
     pub generated_secret: bool,
-    /// The router's options (`DEMO_TEST_ROUTES`).
+    /// The router's options (`DEMO_TEST_ROUTES`, `DEMO_SLIDING_REFRESH`).
     pub options: DemoOptions,
     /// The server's limits (`DEMO_HEADER_READ_TIMEOUT`, `DEMO_IDLE_TIMEOUT`,
     /// `DEMO_MAX_CONNECTIONS`).
@@ -61,7 +62,8 @@ pub enum StartupError {
     TestRoutes(String),
     /// `DEMO_SESSIONS` is neither `true` nor `false`.
     Sessions(String),
-    /// A server limit (`variable`) is not a whole number from 1 to 4294967295.
+    /// A server limit or the sliding-refresh threshold (`variable`) is not a whole number
+    /// from 1 to 4294967295.
     Limit {
         /// The variable at fault.
         variable: &'static str,
@@ -147,19 +149,20 @@ pub async fn from_env(vars: Vec<(OsString, OsString)>) -> Result<Startup, Startu
     let addr: SocketAddr = addr_text
         .parse()
         .map_err(|_| StartupError::Addr(addr_text.clone()))?;
+    let limit = |variable| positive_number(variable, var(variable));
     let options = DemoOptions {
         test_routes: match var("DEMO_TEST_ROUTES").as_deref() {
             None | Some("false") => false,
             Some("true") => true,
             Some(other) => return Err(StartupError::TestRoutes(other.to_owned())),
         },
+        sliding_refresh: limit("DEMO_SLIDING_REFRESH")?.map(seconds),
     };
     let sessions = match var("DEMO_SESSIONS").as_deref() {
         None | Some("false") => false,
         Some("true") => true,
         Some(other) => return Err(StartupError::Sessions(other.to_owned())),
     };
-    let limit = |variable| positive_number(variable, var(variable));
     let limits = ServerLimits {
         header_read_timeout: limit("DEMO_HEADER_READ_TIMEOUT")?
             .map_or(ServerLimits::DEFAULT_HEADER_READ_TIMEOUT, seconds),

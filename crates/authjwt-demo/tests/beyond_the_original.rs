@@ -1,13 +1,14 @@
 //! The demo's routes beyond the original (the contract's "Beyond the original" section):
-//! `GET /admin` and `GET /openapi.json`, the document validated against the OpenAPI 3.1
-//! schema by an established validator (Python's `openapi-spec-validator`).
+//! `GET /admin`, `GET /openapi.json`, the document validated against the OpenAPI 3.1 schema
+//! by an established validator (Python's `openapi-spec-validator`), and `GET /app` (in a real
+//! browser in `tests/browser`).
 
 mod common;
 
 use std::process::Command;
 
 use authjwt::TokenLocation;
-use common::{Req, app, both_builder, builder};
+use common::{Req, app, both_builder, builder, cookie_builder};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -43,6 +44,31 @@ async fn admin_needs_the_admin_scope() {
         .send(&app)
         .await
         .expect(401, "Missing Authorization Header");
+}
+
+#[tokio::test]
+async fn the_app_page_needs_no_token_and_is_told_the_configured_csrf_names() {
+    let (_, app) = app(cookie_builder()
+        .access_csrf_cookie_key("csrf-access")
+        .refresh_csrf_cookie_key("csrf-refresh")
+        .access_csrf_header_name("X-Access-CSRF")
+        .refresh_csrf_header_name("X-Refresh-CSRF"));
+    let answer = Req::get("/app").send(&app).await;
+    assert_eq!(answer.status.as_u16(), 200);
+    assert_eq!(answer.headers["content-type"], "text/html; charset=utf-8");
+    assert_eq!(
+        answer.headers["content-security-policy"],
+        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
+         connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    );
+    let page = String::from_utf8(answer.body).expect("UTF-8");
+    assert!(page.starts_with("<!doctype html>"));
+    assert!(
+        page.contains(
+            r#"<script type="application/json" id="authjwt-config">{"accessCsrfCookie":"csrf-access","refreshCsrfCookie":"csrf-refresh","accessCsrfHeader":"X-Access-CSRF","refreshCsrfHeader":"X-Refresh-CSRF"}</script>"#
+        ),
+        "{page}"
+    );
 }
 
 async fn document(builder: authjwt::AuthJwtConfigBuilder) -> Value {

@@ -431,7 +431,7 @@ async fn the_minting_routes_answer_404_unless_demo_test_routes_is_true() {
     let body = json!({ "type": "access", "subject": "x", "token": "x" });
     for pairs in [vec![], vec![("DEMO_TEST_ROUTES", "false")]] {
         let started = started(&pairs).await;
-        assert_eq!(started.options, DemoOptions { test_routes: false });
+        assert_eq!(started.options, DemoOptions::default());
         let apps = [
             authjwt_demo::app_with_options(started.config.clone(), started.options),
             authjwt_demo::app(started.config),
@@ -456,7 +456,13 @@ async fn the_minting_routes_answer_with_demo_test_routes_true() {
         ("AUTHJWT_TOKEN_LOCATION", "cookies"),
     ])
     .await;
-    assert_eq!(started.options, DemoOptions { test_routes: true });
+    assert_eq!(
+        started.options,
+        DemoOptions {
+            test_routes: true,
+            sliding_refresh: None
+        }
+    );
     let app = authjwt_demo::app_with_options(started.config, started.options);
     let mut minted = Vec::new();
     for kind in ["access", "refresh"] {
@@ -493,7 +499,7 @@ async fn startup_defaults_and_a_generated_secret_when_nothing_is_configured() {
     assert!(started.generated_secret);
     assert_eq!(started.addr.to_string(), "127.0.0.1:8000");
     assert!(started.config.settings().denylist_enabled);
-    assert_eq!(started.options, DemoOptions { test_routes: false });
+    assert_eq!(started.options, DemoOptions::default());
     assert_eq!(
         started.limits,
         ServerLimits {
@@ -580,6 +586,18 @@ async fn startup_reads_the_server_limits() {
         }
     );
     assert_eq!(started(&[]).await.limits, ServerLimits::default());
+}
+
+#[tokio::test]
+async fn startup_reads_the_sliding_refresh_threshold_and_leaves_it_off_by_default() {
+    assert_eq!(started(&[]).await.options.sliding_refresh, None);
+    assert_eq!(
+        started(&[("DEMO_SLIDING_REFRESH", "300")])
+            .await
+            .options
+            .sliding_refresh,
+        Some(Duration::from_secs(300))
+    );
 }
 
 #[tokio::test]
@@ -765,6 +783,14 @@ async fn startup_errors_name_the_variable_at_fault() {
         (
             vec![("DEMO_MAX_CONNECTIONS", "4294967296")],
             "DEMO_MAX_CONNECTIONS: `4294967296` is not a whole number from 1 to 4294967295",
+        ),
+        (
+            vec![("DEMO_SLIDING_REFRESH", "0")],
+            "DEMO_SLIDING_REFRESH: `0` is not a whole number from 1 to 4294967295",
+        ),
+        (
+            vec![("DEMO_SLIDING_REFRESH", "5m")],
+            "DEMO_SLIDING_REFRESH: `5m` is not a whole number from 1 to 4294967295",
         ),
     ] {
         let err: StartupError = startup::from_env(vars(&pairs)).await.unwrap_err();

@@ -81,7 +81,11 @@ pub fn build(builder: AuthJwtConfigBuilder) -> AuthJwtConfig {
 /// `/cookies/*`) the suites use.
 pub fn app(builder: AuthJwtConfigBuilder) -> (AuthJwtConfig, Router) {
     let config = build(builder);
-    let router = authjwt_demo::app_with_options(config.clone(), DemoOptions { test_routes: true });
+    let options = DemoOptions {
+        test_routes: true,
+        ..DemoOptions::default()
+    };
+    let router = authjwt_demo::app_with_options(config.clone(), options);
     (config, router)
 }
 
