@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{PoisonError, RwLock};
 
 use crate::claims::VerifiedToken;
@@ -56,6 +57,47 @@ pub(crate) struct TokenCache {
     /// single token.
     keeps_previous: bool,
     hasher: RandomState,
+    seen_once: SeenOnce,
+}
+
+/// The tokens seen once since the last reset, as bits of their hashes: a token is
+/// remembered only the second time it is decoded, so a stream of tokens each sent once (a
+/// client minting a token per request, say) costs a bit each instead of an insertion and an
+/// eviction. A collision admits a token one request early, which changes nothing but memory.
+struct SeenOnce {
+    bits: Box<[AtomicU64]>,
+    /// Bits set since the last reset; at an eighth of the bits, all are cleared (constant
+    /// work per token on average), so that old tokens stop passing for seen and a token seen
+    /// once collides with another less than one time in eight.
+    set: AtomicUsize,
+}
+
+impl SeenOnce {
+    fn new(capacity: usize) -> Self {
+        // Eight bits per remembered token: a reset every capacity tokens seen once.
+        let words = capacity.saturating_mul(8).div_ceil(64).max(16);
+        Self {
+            bits: (0..words).map(|_| AtomicU64::new(0)).collect(),
+            set: AtomicUsize::new(0),
+        }
+    }
+
+    /// Whether the token with this hash was seen before; marks it seen.
+    fn check_and_mark(&self, hash: u64) -> bool {
+        // The high half: the low one picks the map bucket and the shard.
+        let bit = usize::try_from(hash >> 32).unwrap_or(usize::MAX) % (self.bits.len() * 64);
+        let mask = 1u64 << (bit % 64);
+        if self.bits[bit / 64].fetch_or(mask, Ordering::Relaxed) & mask != 0 {
+            return true;
+        }
+        if self.set.fetch_add(1, Ordering::Relaxed) + 1 >= self.bits.len() * 8 {
+            for word in &self.bits {
+                word.store(0, Ordering::Relaxed);
+            }
+            self.set.store(0, Ordering::Relaxed);
+        }
+        false
+    }
 }
 
 impl TokenCache {
@@ -73,7 +115,17 @@ impl TokenCache {
             },
             keeps_previous,
             hasher: RandomState::new(),
+            seen_once: SeenOnce::new(capacity),
         }
+    }
+
+    /// Remembers `token` if it was offered before (see [`SeenOnce`]); returns whether it did.
+    pub(crate) fn offer(&self, token: &str, cached: CachedToken) -> bool {
+        let admitted = self.seen_once.check_and_mark(self.hash(token));
+        if admitted {
+            self.insert(token, cached);
+        }
+        admitted
     }
 
     /// The remembered verification of exactly `token`.
@@ -179,6 +231,31 @@ mod tests {
             issuer: IssuerVerdict::Matches,
             key_generation: 0,
         }
+    }
+
+    #[test]
+    fn a_token_is_remembered_the_second_time_it_is_offered() {
+        let cache = TokenCache::new(8);
+        assert!(!cache.offer("a.b.c", cached(Some(100))));
+        assert!(cache.get("a.b.c").is_none(), "seen once: not remembered");
+        assert!(cache.offer("a.b.c", cached(Some(100))));
+        assert!(cache.get("a.b.c").is_some());
+        assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn tokens_seen_once_are_rarely_remembered() {
+        let cache = TokenCache::new(1_000);
+        let offers = 4 * cache.seen_once.bits.len() * 8;
+        let admitted = (0..offers)
+            .filter(|n| cache.offer(&format!("seen.once.{n}"), cached(None)))
+            .count();
+        // Only collisions with the bits of other tokens admit one: under one in eight.
+        assert!(admitted * 8 < offers, "{admitted} of {offers} admitted");
+        assert!(
+            cache.seen_once.set.load(Ordering::Relaxed) < cache.seen_once.bits.len() * 8,
+            "the bits are reset as they fill"
+        );
     }
 
     #[test]

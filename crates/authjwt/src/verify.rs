@@ -213,7 +213,7 @@ impl AuthJwtConfig {
         let cached = self.decode_uncached(token, check_issuer)?;
         let verified = cached.verified.clone();
         if let Some(cache) = cache {
-            cache.insert(token, cached);
+            cache.offer(token, cached);
         }
         Ok(verified)
     }

@@ -323,7 +323,9 @@ settings! {
         /// that a token sent again is not decoded and its signature not checked again. Default
         /// 0: no cache.
         ///
-        /// A token is remembered only once it has passed decoding; a remembered one is checked
+        /// A token is remembered only once it has passed decoding, and only the second time it
+        /// is decoded: a token sent once (a client minting one per request) costs a bit, not
+        /// an insertion and an eviction. A remembered one is checked
         /// again for everything that can change: `nbf` and `exp` against the clock, the issuer
         /// when the requirement checks it, and, in [`verify`](crate::AuthJwtConfig::verify),
         /// the type, freshness and the revocation store. Answers are the same with or without
@@ -346,8 +348,9 @@ settings! {
         ///     .verified_token_cache(10_000)
         ///     .build()?;
         /// let access = config.create_access_token("alice")?;
-        /// // Decoded and remembered, then served from the cache.
+        /// // Decoded, then decoded and remembered, then served from the cache.
         /// let first = config.verify(&access, Requirement::Access).await?;
+        /// config.verify(&access, Requirement::Access).await?;
         /// let again = config.verify(&access, Requirement::Access).await?;
         /// assert_eq!(first.claims().json(), again.claims().json());
         /// # Ok(())
