@@ -125,9 +125,9 @@ async fn the_document_names_the_schemes_of_the_configured_locations() {
     );
 }
 
-/// The Python that has `openapi_spec_validator`: `AUTHJWT_OPENAPI_PYTHON`, else `python3`.
+/// The Python that has `openapi_spec_validator`: `OPENAPI_VALIDATOR_PYTHON`, else `python3`.
 fn validator_python() -> Option<String> {
-    let python = std::env::var("AUTHJWT_OPENAPI_PYTHON").unwrap_or_else(|_| "python3".into());
+    let python = std::env::var("OPENAPI_VALIDATOR_PYTHON").unwrap_or_else(|_| "python3".into());
     let found = Command::new(&python)
         .args(["-c", "import openapi_spec_validator"])
         .output()
@@ -140,11 +140,11 @@ async fn the_document_is_valid_openapi_3_1() {
     let Some(python) = validator_python() else {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true: openapi-spec-validator must be installed (set AUTHJWT_OPENAPI_PYTHON)"
+            "CI=true: openapi-spec-validator must be installed (set OPENAPI_VALIDATOR_PYTHON)"
         );
         eprintln!(
             "skipped: no Python with openapi-spec-validator (pip install openapi-spec-validator; \
-             AUTHJWT_OPENAPI_PYTHON names its python)"
+             OPENAPI_VALIDATOR_PYTHON names its python)"
         );
         return;
     };

@@ -27,11 +27,11 @@ static RUNNING: Semaphore = Semaphore::const_new(2);
 
 static PROFILES: AtomicUsize = AtomicUsize::new(0);
 
-/// The Chromium binary: `AUTHJWT_CHROMIUM`, else `chromium` or `chromium-browser` on the
+/// The Chromium binary: `CHROMIUM_BINARY`, else `chromium` or `chromium-browser` on the
 /// `PATH`. `None` when there is none; under `CI=true` that fails the test instead, as CI must
 /// run these tests.
 pub(crate) fn binary() -> Option<PathBuf> {
-    let found = match std::env::var_os("AUTHJWT_CHROMIUM") {
+    let found = match std::env::var_os("CHROMIUM_BINARY") {
         Some(path) => Some(PathBuf::from(path)).filter(|path| path.is_file()),
         None => std::env::var_os("PATH").and_then(|paths| {
             std::env::split_paths(&paths)
@@ -42,11 +42,11 @@ pub(crate) fn binary() -> Option<PathBuf> {
     if found.is_none() {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true: Chromium must be installed (apt-get install chromium; AUTHJWT_CHROMIUM \
+            "CI=true: Chromium must be installed (apt-get install chromium; CHROMIUM_BINARY \
              names its binary)"
         );
         eprintln!(
-            "skipped: no Chromium (apt-get install chromium, or set AUTHJWT_CHROMIUM to its \
+            "skipped: no Chromium (apt-get install chromium, or set CHROMIUM_BINARY to its \
              binary)"
         );
     }

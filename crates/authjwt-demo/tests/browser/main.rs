@@ -3,7 +3,7 @@
 //! flow of the app, and pages of other origins trying to use the victim's cookies.
 //!
 //! Without Chromium the tests skip with a message; under `CI=true` they fail instead.
-//! `AUTHJWT_CHROMIUM` names the binary (default: `chromium` on the `PATH`). Every wait is
+//! `CHROMIUM_BINARY` names the binary (default: `chromium` on the `PATH`). Every wait is
 //! bounded; nothing asserts how long anything took.
 
 mod chromium;
