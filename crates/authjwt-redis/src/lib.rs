@@ -24,6 +24,15 @@
 //! # }
 //! ```
 //!
+//! ## Sessions and Redis Cluster
+//!
+//! [`RedisSessionStore`] keeps authjwt's sessions, watermarks and (given both roles with
+//! `AuthJwtConfigBuilder::session_and_revocation_store`) the denylist on a store's
+//! connection: one Lua script per operation, one per request for the denylist, session and
+//! watermark together, on keys that share their subject's hash slot. Its documentation
+//! gives the key layout. [`RedisStore::connect_cluster`] connects to a Redis Cluster; both
+//! stores work on one.
+//!
 //! ## Key layout
 //!
 //! A revoked token is one key, `<prefix><jti>` with the value `1`. The prefix defaults to
