@@ -6,7 +6,7 @@
 //! | `DEMO_ADDR` | `127.0.0.1:8000` | where to listen |
 //! | `DEMO_DENYLIST` | `memory` | `memory`, or a `redis://` URL (the scheme in any case); its password is never printed |
 //! | `DEMO_TEST_ROUTES` | `false` | `true` adds the minting routes `/token` and `/cookies/*`, which hand out tokens and cookies without credentials (a warning says so when the address is not a loopback one) |
-//! | `DEMO_SESSIONS` | `false` | `true` turns sessions on (in memory): one-time refresh tokens with reuse detection, and the `/sessions` routes |
+//! | `DEMO_SESSIONS` | `false` | `true` turns sessions on: one-time refresh tokens with reuse detection, and the `/sessions` routes; kept where `DEMO_DENYLIST` says (in memory, or in Redis with the denylist, one round trip per request) |
 //! | `DEMO_HEADER_READ_TIMEOUT` | `10` | seconds a client has to send a request's head, and a kept-alive connection to start its next request |
 //! | `DEMO_IDLE_TIMEOUT` | `60` | seconds a connection may go without receiving or sending a byte (a stalled request body, an unread response, a silent WebSocket) |
 //! | `DEMO_MAX_CONNECTIONS` | `1024` | connections served at once; beyond it new ones wait to be accepted |
@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use authjwt::revocation::MemoryStore;
 use authjwt::{Algorithm, AuthJwtConfig, ConfigError, MemorySessionStore};
-use authjwt_redis::{ConnectError, RedisStore};
+use authjwt_redis::{ConnectError, RedisSessionStore, RedisStore};
 
 use crate::DemoOptions;
 use crate::serve::ServerLimits;
@@ -195,7 +195,12 @@ pub async fn from_env(vars: Vec<(OsString, OsString)>) -> Result<Startup, Startu
         let store = RedisStore::connect(&denylist)
             .await
             .map_err(|err| StartupError::Denylist(connect_failure(&err, &denylist)))?;
-        builder.revocation_store(store)
+        if sessions {
+            // One store for both: a request is checked with one Redis round trip.
+            builder.session_and_revocation_store(RedisSessionStore::new(store))
+        } else {
+            builder.revocation_store(store)
+        }
     } else {
         return Err(StartupError::Denylist(format!(
             "`{}` is neither `memory` nor a redis:// URL",

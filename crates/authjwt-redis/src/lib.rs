@@ -24,6 +24,15 @@
 //! # }
 //! ```
 //!
+//! ## Sessions and Redis Cluster
+//!
+//! [`RedisSessionStore`] keeps authjwt's sessions, watermarks and (given both roles with
+//! `AuthJwtConfigBuilder::session_and_revocation_store`) the denylist on a store's
+//! connection: one Lua script per operation, one per request for the denylist, session and
+//! watermark together, on keys that share their subject's hash slot. Its documentation
+//! gives the key layout. [`RedisStore::connect_cluster`] connects to a Redis Cluster; both
+//! stores work on one.
+//!
 //! ## Key layout
 //!
 //! A revoked token is one key, `<prefix><jti>` with the value `1`. The prefix defaults to
@@ -115,7 +124,18 @@ use std::time::Duration;
 use authjwt::revocation::StoreFuture;
 use authjwt::{Claims, RevocationError, RevocationStore};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{AsyncConnectionConfig, Client, Cmd, FromRedisValue, RedisError};
+use redis::cluster::ClusterClient;
+use redis::{
+    AsyncConnectionConfig, Client, Cmd, FromRedisValue, IntoConnectionInfo, RedisError,
+    RedisResult, ScriptInvocation,
+};
+
+use crate::connection::Connection;
+
+mod connection;
+mod sessions;
+
+pub use crate::sessions::{DEFAULT_SESSION_KEY_PREFIX, RedisSessionStore};
 
 /// The key prefix used unless [`RedisStoreBuilder::key_prefix`] sets another.
 pub const DEFAULT_KEY_PREFIX: &str = "authjwt:revoked:";
@@ -163,7 +183,7 @@ const MAX_TTL_SECS: u64 = 1 << 40;
 /// ```
 #[derive(Clone)]
 pub struct RedisStore {
-    manager: ConnectionManager,
+    connection: Connection,
     key_prefix: Arc<str>,
     timeout: Duration,
     /// `host:port/db`, for logs and `Debug`; never the credentials.
@@ -181,6 +201,31 @@ impl fmt::Debug for RedisStore {
 }
 
 impl RedisStore {
+    /// Connects to the Redis Cluster that `nodes` belong to (one reachable node is enough;
+    /// the others are discovered), with the default settings. Each node is a URL as for
+    /// [`connect`](Self::connect), without a database.
+    ///
+    /// # Errors
+    ///
+    /// As [`RedisStoreBuilder::connect`].
+    pub async fn connect_cluster<N: Into<String>>(
+        nodes: impl IntoIterator<Item = N>,
+    ) -> Result<Self, ConnectError> {
+        Self::cluster_builder(nodes).connect().await
+    }
+
+    /// A builder for a store on the Redis Cluster that `nodes` belong to.
+    pub fn cluster_builder<N: Into<String>>(
+        nodes: impl IntoIterator<Item = N>,
+    ) -> RedisStoreBuilder {
+        RedisStoreBuilder {
+            target: Target::Cluster(nodes.into_iter().map(Into::into).collect()),
+            key_prefix: DEFAULT_KEY_PREFIX.to_owned(),
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+        }
+    }
+
     /// Connects to the Redis server at `url` with the default settings: key prefix
     /// [`DEFAULT_KEY_PREFIX`], command timeout [`DEFAULT_TIMEOUT`], connection timeout
     /// [`DEFAULT_CONNECT_TIMEOUT`].
@@ -207,7 +252,7 @@ impl RedisStore {
     /// the URL forms).
     pub fn builder(url: impl Into<String>) -> RedisStoreBuilder {
         RedisStoreBuilder {
-            url: url.into(),
+            target: Target::Server(url.into()),
             key_prefix: DEFAULT_KEY_PREFIX.to_owned(),
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
@@ -253,7 +298,7 @@ impl RedisStore {
     pub async fn contains(&self, jti: &str) -> Result<bool, RevocationError> {
         let mut cmd = redis::cmd("EXISTS");
         cmd.arg(self.key(jti));
-        let found: i64 = self.run(&cmd).await?;
+        let found: i64 = self.run(Request::Command(&cmd)).await?;
         Ok(found > 0)
     }
 
@@ -273,7 +318,7 @@ impl RedisStore {
         if let TimeToLive::Seconds(seconds) = ttl {
             cmd.arg("EX").arg(seconds);
         }
-        self.run::<()>(&cmd).await
+        self.run::<()>(Request::Command(&cmd)).await
     }
 
     /// Forgets `jti` (un-revokes it): one `DEL`. Returns whether it was recorded.
@@ -284,23 +329,27 @@ impl RedisStore {
     pub async fn remove(&self, jti: &str) -> Result<bool, RevocationError> {
         let mut cmd = redis::cmd("DEL");
         cmd.arg(self.key(jti));
-        let removed: i64 = self.run(&cmd).await?;
+        let removed: i64 = self.run(Request::Command(&cmd)).await?;
         Ok(removed > 0)
     }
 
-    /// Sends `cmd` on a clone of the connection, bounded by the timeout.
+    /// Sends `request` on a clone of the connection, bounded by the timeout.
     ///
-    /// A command that finds the connection dropped (Redis restarted since the last command)
+    /// A request that finds the connection dropped (Redis restarted since the last command)
     /// is sent once more, within the same timeout, on the connection the manager has started
-    /// to re-establish: the commands are idempotent, and the first request after a restart
-    /// then passes instead of failing. A refused connection (the last reconnection round
-    /// failed: Redis is down) fails at once.
-    async fn run<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T, RevocationError> {
+    /// to re-establish: a dropped connection means the first attempt never ran (a script
+    /// runs whole or not at all), and the first request after a restart then passes instead
+    /// of failing. A refused connection (the last reconnection round failed: Redis is down)
+    /// fails at once.
+    pub(crate) async fn run<T: FromRedisValue>(
+        &self,
+        request: Request<'_>,
+    ) -> Result<T, RevocationError> {
         let attempts = async {
-            let mut connection = self.manager.clone();
-            match cmd.query_async(&mut connection).await {
+            let mut connection = self.connection.clone();
+            match request.send(&mut connection).await {
                 Err(err) if err.is_connection_dropped() && !err.is_connection_refusal() => {
-                    cmd.query_async(&mut connection).await
+                    request.send(&mut connection).await
                 }
                 result => result,
             }
@@ -316,6 +365,23 @@ impl RedisStore {
             "authjwt-redis: the revocation store failed; the request fails closed",
         );
         Err(error)
+    }
+}
+
+/// What [`RedisStore::run`] sends: a command, or a script (`EVALSHA`, loading it first if
+/// the server does not know it yet).
+#[derive(Clone, Copy)]
+pub(crate) enum Request<'a> {
+    Command(&'a Cmd),
+    Script(&'a ScriptInvocation<'a>),
+}
+
+impl Request<'_> {
+    async fn send<T: FromRedisValue>(&self, connection: &mut Connection) -> RedisResult<T> {
+        match self {
+            Self::Command(cmd) => cmd.query_async(connection).await,
+            Self::Script(script) => script.invoke_async(connection).await,
+        }
     }
 }
 
@@ -375,7 +441,7 @@ fn time_to_live(ttl: Option<Duration>) -> TimeToLive {
 /// ```
 #[must_use]
 pub struct RedisStoreBuilder {
-    url: String,
+    target: Target,
     key_prefix: String,
     timeout: Duration,
     connect_timeout: Duration,
@@ -416,8 +482,8 @@ impl RedisStoreBuilder {
         self
     }
 
-    /// Connects, checks that Redis answers `PING` within the connection timeout, and returns
-    /// the store. Must run inside a Tokio runtime with its time driver enabled.
+    /// Connects, checks that Redis (a node of the cluster) answers `PING` within the
+    /// connection timeout, and returns the store. Must run inside a Tokio runtime with its time driver enabled.
     ///
     /// It does not wait for a server that is down: start-up fails with a clear error rather
     /// than serving 503 to every request. Once connected, the store reconnects by itself.
@@ -431,71 +497,129 @@ impl RedisStoreBuilder {
     /// * [`ConnectError::Timeout`] when it does not answer within the connection timeout.
     pub async fn connect(self) -> Result<RedisStore, ConnectError> {
         let Self {
-            url,
+            target,
             key_prefix,
             timeout,
             connect_timeout,
         } = self;
-        let client =
-            Client::open(url.as_str()).map_err(|err| ConnectError::InvalidUrl(Box::new(err)))?;
-        let info = client.get_connection_info();
-        let server: Arc<str> = format!("{}/{}", info.addr(), info.redis_settings().db()).into();
-        let failed = |err: RedisError| {
-            if err.is_timeout() {
-                ConnectError::Timeout {
-                    server: server.to_string(),
-                    after: connect_timeout,
-                }
-            } else {
-                ConnectError::Unavailable {
-                    server: server.to_string(),
-                    source: Box::new(err),
-                }
-            }
+        let (connection, server) = match target {
+            Target::Server(url) => connect_server(&url, timeout, connect_timeout).await?,
+            Target::Cluster(nodes) => connect_cluster(&nodes, timeout, connect_timeout).await?,
         };
-        let timed_out = || ConnectError::Timeout {
-            server: server.to_string(),
-            after: connect_timeout,
-        };
-
-        // One plain attempt first: the connection manager retries with backoff, which would
-        // hide the cause of a failure behind a timeout.
-        let probe_config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(connect_timeout))
-            .set_response_timeout(Some(connect_timeout));
-        let probe = async {
-            let mut connection = client
-                .get_multiplexed_async_connection_with_config(&probe_config)
-                .await?;
-            redis::cmd("PING").query_async::<()>(&mut connection).await
-        };
-        tokio::time::timeout(connect_timeout, probe)
-            .await
-            .map_err(|_| timed_out())?
-            .map_err(failed)?;
-
-        let manager_config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(connect_timeout))
-            .set_response_timeout(Some(timeout))
-            .set_min_delay(RECONNECT_MIN_DELAY)
-            .set_max_delay(RECONNECT_MAX_DELAY)
-            .set_exponent_base(2.0)
-            .set_number_of_retries(RECONNECT_RETRIES);
-        let manager = tokio::time::timeout(
-            connect_timeout,
-            ConnectionManager::new_with_config(client.clone(), manager_config),
-        )
-        .await
-        .map_err(|_| timed_out())?
-        .map_err(failed)?;
-
         Ok(RedisStore {
-            manager,
+            connection,
             key_prefix: key_prefix.into(),
             timeout,
             server,
         })
     }
+}
+
+/// Where the store's data lives.
+enum Target {
+    /// One server's URL.
+    Server(String),
+    /// URLs of nodes of one cluster.
+    Cluster(Vec<String>),
+}
+
+fn connect_failure(server: &Arc<str>, connect_timeout: Duration, err: RedisError) -> ConnectError {
+    if err.is_timeout() {
+        ConnectError::Timeout {
+            server: server.to_string(),
+            after: connect_timeout,
+        }
+    } else {
+        ConnectError::Unavailable {
+            server: server.to_string(),
+            source: Box::new(err),
+        }
+    }
+}
+
+/// The cluster client discovers the nodes and keeps its connections up by itself; `PING`
+/// goes to one node, proving the cluster answers.
+async fn connect_cluster(
+    nodes: &[String],
+    timeout: Duration,
+    connect_timeout: Duration,
+) -> Result<(Connection, Arc<str>), ConnectError> {
+    let mut addresses = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        let info = node
+            .as_str()
+            .into_connection_info()
+            .map_err(|err| ConnectError::InvalidUrl(Box::new(err)))?;
+        addresses.push(info.addr().to_string());
+    }
+    let server: Arc<str> = format!("cluster {}", addresses.join(",")).into();
+    let client = ClusterClient::builder(nodes.iter().map(String::as_str))
+        .connection_timeout(connect_timeout)
+        .response_timeout(timeout)
+        .build()
+        .map_err(|err| ConnectError::InvalidUrl(Box::new(err)))?;
+    let probe = async {
+        let mut connection = client.get_async_connection().await?;
+        redis::cmd("PING")
+            .query_async::<()>(&mut connection)
+            .await?;
+        Ok::<_, RedisError>(connection)
+    };
+    let connection = tokio::time::timeout(connect_timeout, probe)
+        .await
+        .map_err(|_| ConnectError::Timeout {
+            server: server.to_string(),
+            after: connect_timeout,
+        })?
+        .map_err(|err| connect_failure(&server, connect_timeout, err))?;
+    Ok((Connection::Cluster(connection), server))
+}
+
+async fn connect_server(
+    url: &str,
+    timeout: Duration,
+    connect_timeout: Duration,
+) -> Result<(Connection, Arc<str>), ConnectError> {
+    let client = Client::open(url).map_err(|err| ConnectError::InvalidUrl(Box::new(err)))?;
+    let info = client.get_connection_info();
+    let server: Arc<str> = format!("{}/{}", info.addr(), info.redis_settings().db()).into();
+    let failed = |err: RedisError| connect_failure(&server, connect_timeout, err);
+    let timed_out = || ConnectError::Timeout {
+        server: server.to_string(),
+        after: connect_timeout,
+    };
+
+    // One plain attempt first: the connection manager retries with backoff, which would
+    // hide the cause of a failure behind a timeout.
+    let probe_config = AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(connect_timeout))
+        .set_response_timeout(Some(connect_timeout));
+    let probe = async {
+        let mut connection = client
+            .get_multiplexed_async_connection_with_config(&probe_config)
+            .await?;
+        redis::cmd("PING").query_async::<()>(&mut connection).await
+    };
+    tokio::time::timeout(connect_timeout, probe)
+        .await
+        .map_err(|_| timed_out())?
+        .map_err(failed)?;
+
+    let manager_config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(connect_timeout))
+        .set_response_timeout(Some(timeout))
+        .set_min_delay(RECONNECT_MIN_DELAY)
+        .set_max_delay(RECONNECT_MAX_DELAY)
+        .set_exponent_base(2.0)
+        .set_number_of_retries(RECONNECT_RETRIES);
+    let manager = tokio::time::timeout(
+        connect_timeout,
+        ConnectionManager::new_with_config(client.clone(), manager_config),
+    )
+    .await
+    .map_err(|_| timed_out())?
+    .map_err(failed)?;
+    Ok((Connection::Single(manager), server))
 }
 
 /// Why [`RedisStore::connect`] failed. Its messages name the server as `host:port/db`, never

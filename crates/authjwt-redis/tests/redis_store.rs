@@ -17,7 +17,7 @@ use http_body_util::BodyExt;
 use redis::aio::MultiplexedConnection;
 use tower::ServiceExt;
 
-use support::RedisServer;
+use support::{RedisCluster, RedisServer};
 
 const SECRET: &str = "a-random-secret-of-at-least-32-bytes";
 const REVOKED: &str = r#"{"detail":"Token has been revoked"}"#;
@@ -511,4 +511,37 @@ async fn a_wrong_password_fails_at_start_up() {
         .expect_err("no password is set");
     assert!(matches!(err, ConnectError::Unavailable { .. }), "{err:?}");
     assert!(!err.to_string().contains("wrong"), "{err}");
+}
+
+#[tokio::test]
+async fn the_denylist_works_on_a_redis_cluster() {
+    let Some(cluster) = RedisCluster::start() else {
+        return;
+    };
+    let store = RedisStore::connect_cluster(cluster.urls())
+        .await
+        .expect("connects");
+    let app = app(config(store.clone()));
+    let tokens: Vec<String> = (0..12)
+        .map(|n| {
+            config(store.clone())
+                .access_token(format!("user-{n}"))
+                .encode()
+                .expect("a token")
+        })
+        .collect();
+    for (n, token) in tokens.iter().enumerate() {
+        assert_eq!(
+            get_protected(&app, token).await,
+            (StatusCode::OK, format!("user-{n}"))
+        );
+        assert_eq!(
+            call(&app, Method::DELETE, "/logout", token).await,
+            (StatusCode::OK, "revoked".to_owned())
+        );
+        assert_eq!(
+            get_protected(&app, token).await,
+            (StatusCode::UNAUTHORIZED, REVOKED.to_owned())
+        );
+    }
 }

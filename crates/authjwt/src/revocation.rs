@@ -132,6 +132,22 @@ pub trait RevocationStore: Send + Sync {
         let _ = (jti, ttl);
         Box::pin(std::future::ready(Err(RevocationError::ReadOnly)))
     }
+
+    /// Records the token with these verified claims as revoked for `ttl`:
+    /// [`AuthJwtConfig::revoke`](crate::AuthJwtConfig::revoke) and `revoke_token` call it,
+    /// `revoke_jti` (which has no claims) calls [`revoke`](Self::revoke). The default
+    /// records the `jti` with [`revoke`](Self::revoke); a store that files revocations by
+    /// more than the id (by subject, to check them together with the subject's sessions)
+    /// overrides it.
+    fn revoke_token<'a>(
+        &'a self,
+        jti: &'a str,
+        claims: &'a Claims,
+        ttl: Option<Duration>,
+    ) -> StoreFuture<'a, ()> {
+        let _ = claims;
+        self.revoke(jti, ttl)
+    }
 }
 
 impl<S: RevocationStore + ?Sized> RevocationStore for Arc<S> {
@@ -141,6 +157,15 @@ impl<S: RevocationStore + ?Sized> RevocationStore for Arc<S> {
 
     fn revoke<'a>(&'a self, jti: &'a str, ttl: Option<Duration>) -> StoreFuture<'a, ()> {
         (**self).revoke(jti, ttl)
+    }
+
+    fn revoke_token<'a>(
+        &'a self,
+        jti: &'a str,
+        claims: &'a Claims,
+        ttl: Option<Duration>,
+    ) -> StoreFuture<'a, ()> {
+        (**self).revoke_token(jti, claims, ttl)
     }
 }
 

@@ -34,7 +34,7 @@ impl AuthJwtConfig {
         let expires_at = claims
             .expires_at()
             .map(|exp| exp.saturating_add(self.leeway_secs()));
-        self.record_revocation(jti, expires_at).await
+        self.record_revocation(jti, Some(claims), expires_at).await
     }
 
     /// Verifies `token` (as [`decode`](Self::decode) does) and revokes it.
@@ -61,14 +61,16 @@ impl AuthJwtConfig {
         if !settings.denylist_enabled || settings.denylist_token_checks.is_empty() {
             return Err(RevokeError::DenylistDisabled);
         }
-        self.record_revocation(jti, expires_at).await
+        self.record_revocation(jti, None, expires_at).await
     }
 
     /// Hands the store how long to keep the revocation, measured with the configuration's
-    /// clock, so the store and the pipeline cannot disagree about time.
+    /// clock, so the store and the pipeline cannot disagree about time; and the token's
+    /// claims when they are known, for stores that file revocations by subject.
     async fn record_revocation(
         &self,
         jti: &str,
+        claims: Option<&Claims>,
         expires_at: Option<i64>,
     ) -> Result<(), RevokeError> {
         // `build` refuses an enabled denylist without a store.
@@ -83,6 +85,10 @@ impl AuthJwtConfig {
                 None => return Ok(()),
             },
         };
-        store.revoke(jti, ttl).await.map_err(RevokeError::Store)
+        let recorded = match claims {
+            Some(claims) => store.revoke_token(jti, claims, ttl).await,
+            None => store.revoke(jti, ttl).await,
+        };
+        recorded.map_err(RevokeError::Store)
     }
 }

@@ -135,6 +135,12 @@ pub struct SessionQuery<'a> {
     pub sid: Option<&'a str>,
     /// The token's `iat`, compared with the subject's watermark.
     pub issued_at: Option<i64>,
+    /// The token's `jti`, to refuse when it is revoked, set only when this store keeps the
+    /// denylist too
+    /// ([`session_and_revocation_store`](crate::AuthJwtConfigBuilder::session_and_revocation_store))
+    /// and both check the token: the request then asks the store once. `None` otherwise,
+    /// and always for a store that is only the session store.
+    pub denylist_jti: Option<&'a str>,
 }
 
 impl<'a> SessionQuery<'a> {
@@ -145,7 +151,15 @@ impl<'a> SessionQuery<'a> {
             subject,
             sid,
             issued_at,
+            denylist_jti: None,
         }
+    }
+
+    /// The same question, also refusing `jti` if it is revoked.
+    #[must_use]
+    pub fn with_denylist_jti(mut self, jti: &'a str) -> Self {
+        self.denylist_jti = Some(jti);
+        self
     }
 }
 
@@ -185,8 +199,9 @@ pub trait SessionStore: Send + Sync {
         ttl: Option<Duration>,
     ) -> StoreFuture<'a, Rotation>;
 
-    /// Whether a token is refused: it names a session (`sid`) that is not alive, or it was
-    /// issued before the subject's watermark (or carries no `iat` while there is one).
+    /// Whether a token is refused: it names a session (`sid`) that is not alive, it was
+    /// issued before the subject's watermark (or carries no `iat` while there is one), or
+    /// its [`denylist_jti`](SessionQuery::denylist_jti) is revoked.
     fn is_revoked<'a>(&'a self, query: &'a SessionQuery<'a>) -> StoreFuture<'a, bool>;
 
     /// The subject's live sessions, oldest first.

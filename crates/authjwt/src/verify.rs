@@ -98,11 +98,17 @@ impl AuthJwtConfig {
             return Err(DecodeError::MissingClaim("type").into());
         }
         if let ClaimedType::Known(token_type) = registered.token_type {
-            if self.settings().checks_denylist(token_type) {
-                self.check_revocation(claims).await?;
-            }
-            if self.settings().checks_sessions(token_type) {
-                self.check_session(claims).await?;
+            let denylist = self.settings().checks_denylist(token_type);
+            let sessions = self.settings().checks_sessions(token_type);
+            if denylist && sessions && self.session_store_keeps_denylist() {
+                self.check_revocation_and_session(claims).await?;
+            } else {
+                if denylist {
+                    self.check_revocation(claims).await?;
+                }
+                if sessions {
+                    self.check_session(claims, None).await?;
+                }
             }
         }
         if registered.token_type != ClaimedType::Known(requirement.token_type()) {
@@ -158,10 +164,26 @@ impl AuthJwtConfig {
         }
     }
 
+    /// Both checks in one question to the store that keeps both, with the same answers as
+    /// asking twice: the missing `jti` first, then 401 for a revoked token or an ended
+    /// session, 503 when the store fails. A token without `sub` is not filed under a
+    /// subject: its denylist entry is asked for alone.
+    async fn check_revocation_and_session(&self, claims: &Claims) -> Result<(), AuthJwtError> {
+        let jti = claims.jti().ok_or(DecodeError::MissingClaim("jti"))?;
+        if claims.subject().is_none() {
+            self.check_revocation(claims).await?;
+        }
+        self.check_session(claims, Some(jti)).await
+    }
+
     /// The token's session must be alive and the token issued after its subject's
-    /// watermark. A token without `sub` has no session to look up: with a `sid` it is
-    /// refused, without one it passes.
-    async fn check_session(&self, claims: &Claims) -> Result<(), AuthJwtError> {
+    /// watermark (and its `denylist_jti` not revoked, when given). A token without `sub` has
+    /// no session to look up: with a `sid` it is refused, without one it passes.
+    async fn check_session(
+        &self,
+        claims: &Claims,
+        denylist_jti: Option<&str>,
+    ) -> Result<(), AuthJwtError> {
         let sid = match claims.get(SESSION_CLAIM) {
             None => None,
             Some(Value::String(sid)) => Some(sid.as_str()),
@@ -184,6 +206,7 @@ impl AuthJwtConfig {
             subject: &subject,
             sid,
             issued_at: claims.issued_at(),
+            denylist_jti,
         };
         match store.is_revoked(&query).await {
             Ok(false) => Ok(()),

@@ -1,8 +1,9 @@
-//! A throwaway `redis-server` per test, on a free loopback port, without persistence.
+//! A throwaway `redis-server` per test, on a free loopback port, without persistence; or a
+//! throwaway Redis Cluster of three masters.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -115,9 +116,13 @@ fn free_port() -> u16 {
 }
 
 fn spawn(port: u16) -> std::io::Result<Child> {
-    let dir: PathBuf = std::env::temp_dir();
+    spawn_with(port, &std::env::temp_dir(), &[])
+}
+
+fn spawn_with(port: u16, dir: &Path, extra: &[&str]) -> std::io::Result<Child> {
     Command::new("redis-server")
         .args(["--port", &port.to_string()])
+        .args(extra)
         .args(["--bind", "127.0.0.1"])
         .args(["--save", ""])
         .args(["--appendonly", "no"])
@@ -127,6 +132,125 @@ fn spawn(port: u16) -> std::io::Result<Child> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
+}
+
+/// Three masters on free loopback ports, each serving a third of the slots; killed and
+/// their directory removed when dropped.
+pub(crate) struct RedisCluster {
+    ports: Vec<u16>,
+    children: Vec<Child>,
+    dir: PathBuf,
+}
+
+impl RedisCluster {
+    /// Starts the nodes, joins them with `redis-cli --cluster create` and waits for
+    /// `cluster_state:ok`; `None` (after saying so) when `redis-server` is not installed,
+    /// a failure with `CI=true`.
+    pub(crate) fn start() -> Option<Self> {
+        let dir = std::env::temp_dir().join(format!(
+            "authjwt-cluster-{}-{}",
+            std::process::id(),
+            free_port()
+        ));
+        std::fs::create_dir_all(&dir).expect("a directory for the cluster's node files");
+        let mut cluster = Self {
+            ports: Vec::new(),
+            children: Vec::new(),
+            dir,
+        };
+        for _ in 0..3 {
+            let port = free_port();
+            // The cluster bus would default to port + 10000, maybe past 65535 or taken.
+            let bus_port = free_port().to_string();
+            let config_file = format!("nodes-{port}.conf");
+            let extra = [
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                &config_file,
+                "--cluster-port",
+                &bus_port,
+            ];
+            match spawn_with(port, &cluster.dir, &extra) {
+                Ok(child) => {
+                    cluster.children.push(child);
+                    cluster.ports.push(port);
+                }
+                Err(err) if err.kind() == ErrorKind::NotFound => {
+                    assert!(
+                        std::env::var("CI").as_deref() != Ok("true"),
+                        "redis-server is not on PATH, and CI=true requires these tests to run"
+                    );
+                    eprintln!("skipped: redis-server is not on PATH");
+                    return None;
+                }
+                Err(err) => panic!("could not start redis-server: {err}"),
+            }
+        }
+        cluster.wait(ping, "answer PING");
+        let nodes: Vec<String> = cluster
+            .ports
+            .iter()
+            .map(|port| format!("127.0.0.1:{port}"))
+            .collect();
+        let created = Command::new("redis-cli")
+            .arg("--cluster")
+            .arg("create")
+            .args(&nodes)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("redis-cli runs");
+        assert!(
+            created.status.success(),
+            "redis-cli --cluster create failed: {}",
+            String::from_utf8_lossy(&created.stdout)
+        );
+        cluster.wait(
+            |addr| cluster_info(addr).contains("cluster_state:ok"),
+            "report cluster_state:ok",
+        );
+        Some(cluster)
+    }
+
+    /// `redis://127.0.0.1:<port>` of each node.
+    pub(crate) fn urls(&self) -> Vec<String> {
+        self.ports
+            .iter()
+            .map(|port| format!("redis://127.0.0.1:{port}"))
+            .collect()
+    }
+
+    fn wait(&self, ready: impl Fn(SocketAddr) -> bool, what: &str) {
+        let deadline = Instant::now() + READY_WITHIN;
+        for port in &self.ports {
+            let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, *port));
+            while !ready(addr) {
+                assert!(Instant::now() < deadline, "node {addr} did not {what}");
+                thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+}
+
+impl Drop for RedisCluster {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn cluster_info(addr: SocketAddr) -> String {
+    Command::new("redis-cli")
+        .args(["-h", "127.0.0.1", "-p", &addr.port().to_string()])
+        .args(["cluster", "info"])
+        .stdin(Stdio::null())
+        .output()
+        .map(|output| String::from_utf8_lossy(&output.stdout).into_owned())
+        .unwrap_or_default()
 }
 
 fn ping(addr: SocketAddr) -> bool {

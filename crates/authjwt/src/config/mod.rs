@@ -66,6 +66,8 @@ struct ConfigInner {
     keys: Keys,
     revocation_store: Option<Arc<dyn RevocationStore>>,
     session_store: Option<Arc<dyn SessionStore>>,
+    /// The session store keeps the denylist too ([`AuthJwtConfigBuilder::session_and_revocation_store`]).
+    session_store_keeps_denylist: bool,
     clock: Arc<dyn Clock>,
     token_cache: Option<TokenCache>,
 }
@@ -121,6 +123,14 @@ impl AuthJwtConfig {
         self.inner.session_store.as_deref()
     }
 
+    /// Whether one store keeps both sessions and the denylist
+    /// ([`AuthJwtConfigBuilder::session_and_revocation_store`]), so that a request checked
+    /// by both asks it once.
+    #[must_use]
+    pub fn session_store_keeps_denylist(&self) -> bool {
+        self.inner.session_store_keeps_denylist
+    }
+
     /// Whether tokens can be created: the signing algorithm has a key. A service given only
     /// verification keys (a public key, say) cannot, and every token creation fails with
     /// [`CreateTokenError::NoSigningKey`](crate::CreateTokenError::NoSigningKey).
@@ -161,6 +171,7 @@ pub struct AuthJwtConfigBuilder {
     public_key_file: Option<PathBuf>,
     revocation_store: Option<Arc<dyn RevocationStore>>,
     session_store: Option<Arc<dyn SessionStore>>,
+    session_store_keeps_denylist: bool,
     clock: Option<Arc<dyn Clock>>,
 }
 
@@ -172,6 +183,10 @@ impl fmt::Debug for AuthJwtConfigBuilder {
             .field("public_key_file", &self.public_key_file)
             .field("revocation_store", &self.revocation_store.is_some())
             .field("session_store", &self.session_store.is_some())
+            .field(
+                "session_store_keeps_denylist",
+                &self.session_store_keeps_denylist,
+            )
             .field("clock", &self.clock)
             .finish()
     }
@@ -324,6 +339,7 @@ impl AuthJwtConfigBuilder {
     /// `token_in_denylist_loader`). Pass an `Arc` of the store to keep a handle on it.
     pub fn revocation_store(mut self, store: impl RevocationStore + 'static) -> Self {
         self.revocation_store = Some(Arc::new(store));
+        self.session_store_keeps_denylist = false;
         self
     }
 
@@ -338,6 +354,32 @@ impl AuthJwtConfigBuilder {
     /// store to keep a handle on it.
     pub fn session_store(mut self, store: impl SessionStore + 'static) -> Self {
         self.session_store = Some(Arc::new(store));
+        self.session_store_keeps_denylist = false;
+        self
+    }
+
+    /// One store as both the session store and the revocation store, asked once per request
+    /// for the denylist, the session and the watermark together: a token whose type both
+    /// `authjwt_denylist_token_checks` and `authjwt_session_token_checks` list, and which has
+    /// a `sub`, is checked with one [`SessionStore::is_revoked`] whose
+    /// [`SessionQuery::denylist_jti`](crate::session::SessionQuery::denylist_jti) carries its
+    /// `jti`. Other tokens are checked as with separate stores. The answers are the same as
+    /// with separate stores; only the number of calls changes.
+    ///
+    /// The store must refuse a revoked `denylist_jti` in `is_revoked`, and record
+    /// revocations where that check finds them
+    /// ([`RevocationStore::revoke_token`] names the token's subject). The Redis store of
+    /// `authjwt-redis` does both in one script. A later
+    /// [`revocation_store`](Self::revocation_store) or [`session_store`](Self::session_store)
+    /// undoes the pairing.
+    pub fn session_and_revocation_store<S>(mut self, store: S) -> Self
+    where
+        S: SessionStore + RevocationStore + 'static,
+    {
+        let store = Arc::new(store);
+        self.revocation_store = Some(Arc::clone(&store) as Arc<dyn RevocationStore>);
+        self.session_store = Some(store as Arc<dyn SessionStore>);
+        self.session_store_keeps_denylist = true;
         self
     }
 
@@ -385,6 +427,7 @@ impl AuthJwtConfigBuilder {
             public_key_file,
             revocation_store,
             session_store,
+            session_store_keeps_denylist,
             clock,
         } = self;
         if let Some(path) = private_key_file {
@@ -416,6 +459,7 @@ impl AuthJwtConfigBuilder {
                 keys,
                 revocation_store,
                 session_store,
+                session_store_keeps_denylist,
                 clock: clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 token_cache,
             }),
