@@ -36,7 +36,7 @@ use serde_json::Value;
 
 use crate::algorithm::Algorithm;
 use crate::error::{ConfigError, DecodeError};
-use crate::jwk::PublicParameters;
+use crate::jwk::{PublicParameters, VerificationJwk};
 use crate::keys::{BoundKey, KeyMaterial, SigningKey, secret_equals_key};
 
 const KEY_SET: &str = "authjwt_key_set";
@@ -131,6 +131,128 @@ impl Key {
         pem: impl Into<String>,
     ) -> Self {
         Self::new(kid, algorithm, Material::PublicPem(pem.into()))
+    }
+
+    /// A public key from an RFC 7517 JWK, such as one of an OpenID provider's JWK Set: its
+    /// `kid`, and its `alg` as the algorithm. Verifies only.
+    ///
+    /// Refused: a JWK with private or secret members (`d`, `p`, `q`, `dp`, `dq`, `qi`, `oth`,
+    /// `k`); a `kty` other than `RSA`, `EC`, `OKP`; no `kid` or no `alg`; an `alg` that is
+    /// HMAC or does not fit the `kty` and `crv`; a `use` other than `sig`; `key_ops` without
+    /// `verify` or with anything but `sign` and `verify`; EC coordinates not of the curve's
+    /// size; and any key [`public_pem`](Self::public_pem) would refuse (RSA below 2048 bits,
+    /// a point not on its curve). Other members (`x5c`, `x5t`, ...) are ignored: no
+    /// certificate is checked.
+    ///
+    /// ```
+    /// use authjwt::{Algorithm, key_set::Key};
+    /// use serde_json::json;
+    ///
+    /// let jwk = json!({
+    ///     "kty": "OKP", "crv": "Ed25519", "kid": "2026-06", "alg": "EdDSA", "use": "sig",
+    ///     "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+    /// });
+    /// let key = Key::from_jwk(&jwk)?;
+    /// assert_eq!((key.kid(), key.algorithm()), ("2026-06", Algorithm::EdDSA));
+    ///
+    /// let mut private = jwk.clone();
+    /// private["d"] = json!("nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A");
+    /// assert!(Key::from_jwk(&private).is_err());
+    /// # Ok::<(), authjwt::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::InvalidKey`] saying why the JWK is refused.
+    pub fn from_jwk(jwk: &Value) -> Result<Self, ConfigError> {
+        Self::from_verification_jwk(jwk, None)
+    }
+
+    /// As [`from_jwk`](Self::from_jwk), for a JWK that may have no `alg` (some providers
+    /// publish none): it verifies `algorithm`, and if it has an `alg`, that must be
+    /// `algorithm`.
+    ///
+    /// ```
+    /// use authjwt::{Algorithm, key_set::Key};
+    /// use serde_json::json;
+    ///
+    /// let jwk = json!({
+    ///     "kty": "OKP", "crv": "Ed25519", "kid": "2026-06",
+    ///     "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+    /// });
+    /// assert!(Key::from_jwk(&jwk).is_err());
+    /// assert_eq!(Key::from_jwk_with_algorithm(&jwk, Algorithm::EdDSA)?.algorithm(), Algorithm::EdDSA);
+    /// assert!(Key::from_jwk_with_algorithm(&jwk, Algorithm::ES256).is_err());
+    /// # Ok::<(), authjwt::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::InvalidKey`] saying why the JWK is refused.
+    pub fn from_jwk_with_algorithm(jwk: &Value, algorithm: Algorithm) -> Result<Self, ConfigError> {
+        Self::from_verification_jwk(jwk, Some(algorithm))
+    }
+
+    /// The keys of an RFC 7517 JWK Set (`{"keys": [...]}`), each read by
+    /// [`from_jwk`](Self::from_jwk); one refused key refuses the set, since a set that
+    /// cannot be read whole is not the one its publisher meant. Give the keys to
+    /// [`AuthJwtConfigBuilder::key_set`](crate::AuthJwtConfigBuilder::key_set) or
+    /// [`AuthJwtConfig::replace_keys`](crate::AuthJwtConfig::replace_keys).
+    ///
+    /// ```
+    /// use authjwt::{AuthJwtConfig, key_set::Key};
+    /// use serde_json::json;
+    ///
+    /// let jwks = json!({"keys": [{
+    ///     "kty": "OKP", "crv": "Ed25519", "kid": "2026-06", "alg": "EdDSA",
+    ///     "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+    /// }]});
+    /// let config = AuthJwtConfig::builder().key_set(Key::from_jwk_set(&jwks)?).build()?;
+    /// assert_eq!(config.jwk_set()["keys"][0]["x"], jwks["keys"][0]["x"]);
+    /// # Ok::<(), authjwt::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::InvalidKey`] for a document without a `keys` list or with a refused
+    /// key.
+    pub fn from_jwk_set(jwk_set: &Value) -> Result<Vec<Self>, ConfigError> {
+        jwk_set
+            .get("keys")
+            .and_then(Value::as_array)
+            .ok_or_else(|| ConfigError::InvalidKey {
+                setting: KEY_SET,
+                message: "a JWK Set is an object with a `keys` list".to_owned(),
+            })?
+            .iter()
+            .enumerate()
+            .map(|(index, jwk)| {
+                Self::from_jwk(jwk).map_err(|err| ConfigError::InvalidKey {
+                    setting: KEY_SET,
+                    message: format!("JWK {index} of the set: {err}"),
+                })
+            })
+            .collect()
+    }
+
+    fn from_verification_jwk(
+        jwk: &Value,
+        expected: Option<Algorithm>,
+    ) -> Result<Self, ConfigError> {
+        let invalid = |message: String| ConfigError::InvalidKey {
+            setting: KEY_SET,
+            message,
+        };
+        let parsed = VerificationJwk::parse(jwk, expected).map_err(|message| {
+            let kid = jwk.get("kid").and_then(Value::as_str).unwrap_or_default();
+            invalid(format!("JWK `{kid}`: {message}"))
+        })?;
+        let pem = pem::encode(&pem::Pem::new("PUBLIC KEY", parsed.spki_der));
+        let key = Self::public_pem(parsed.kid, parsed.algorithm, pem);
+        // Bound once here so that a key the verifier cannot use is refused with the JWK,
+        // not later with the key set.
+        key.bind(false)?;
+        Ok(key)
     }
 
     /// A private key read from the PEM file at `path` when the configuration is built, and

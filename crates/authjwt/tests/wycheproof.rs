@@ -22,13 +22,18 @@
 //! (their MAC covers the canonical string, not the received one), 346/350 acceptable (PS384
 //! token under a key labelled PS256: one algorithm per key refuses it), 347/351 skipped (key
 //! `alg` "ES521" is no registered name; the ES512 token is checked separately), 353–356
-//! skipped (JWK `use`/`key_ops`: authjwt takes no JWKs). The other skips are listed with
-//! their reason in the summary this test prints.
+//! skipped here (JWK `use`/`key_ops`) and checked through [`Key::from_jwk_with_algorithm`] by
+//! `jwk_use_and_key_ops_vectors_are_refused_when_read`. The other skips are listed with their
+//! reason in the summary this test prints.
+//!
+//! The JWK vectors are replayed twice: through a configuration made of the key as a PEM
+//! (above), and through a key set read from the JWK Set itself ([`Key::from_jwk_set`]), which
+//! is how keys published by another party are taken.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use authjwt::{Algorithm, AuthJwtConfig, AuthJwtError, DecodeError};
+use authjwt::{Algorithm, AuthJwtConfig, AuthJwtError, DecodeError, Key};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::Value;
@@ -370,7 +375,11 @@ fn json_web_signature_test() {
                     continue;
                 }
                 353..=356 => {
-                    summary.skip(id, "JWK `use`/`key_ops`: authjwt takes no JWKs (§3.1)");
+                    summary.skip(
+                        id,
+                        "JWK `use`/`key_ops` (§3.1): checked by \
+                         jwk_use_and_key_ops_vectors_are_refused_when_read",
+                    );
                     continue;
                 }
                 372 | 373 => Some(Outcome::Invalid), // the MAC covers the canonical string
@@ -511,7 +520,11 @@ fn json_web_key_test() {
                     continue;
                 }
                 (21, _) => {
-                    summary.skip(id, "JWK `use: enc`: authjwt takes no JWKs");
+                    summary.skip(
+                        id,
+                        "JWK `use: enc`: a PEM has no `use`; checked by \
+                         json_web_key_test_through_jwk_sets",
+                    );
                     continue;
                 }
                 (_, Err(reason)) if reason.starts_with("a JWK set") => {
@@ -534,4 +547,104 @@ fn json_web_key_test() {
     }
     summary.report(file);
     assert!(summary.agreed >= 19, "only {} agreed", summary.agreed);
+}
+
+// ---------------------------------------------------------------------------------------
+// JWKs read as JWKs: Key::from_jwk_set and Key::from_jwk_with_algorithm
+// ---------------------------------------------------------------------------------------
+
+/// The group's public JWK Set (its private one when it has none) read into a key set, or why
+/// it is refused.
+fn key_set_config(group: &Value) -> Result<AuthJwtConfig, String> {
+    let set = match group.get("public") {
+        Some(public) if !public.is_null() => public,
+        _ => group.get("private").ok_or("the group has no key")?,
+    };
+    let keys = Key::from_jwk_set(set).map_err(|err| err.to_string())?;
+    AuthJwtConfig::builder()
+        .key_set(keys)
+        .build()
+        .map_err(|err| err.to_string())
+}
+
+/// `json_web_key_test.json` with each group's JWK Set read by [`Key::from_jwk_set`]: a set
+/// refused when read (wrong `use`, `alg` not fitting `kty` or `crv`, an invalid point, RSA
+/// below 2048 bits, a duplicate `kid`) makes every token under it invalid; otherwise the
+/// token's `kid` picks its key. Sets of HMAC secrets (`oct`, `k`) are not read from JWKs at
+/// all: their refusal is checked, and their outcome is not compared.
+#[test]
+fn json_web_key_test_through_jwk_sets() {
+    let Some(dir) = vectors_dir() else { return };
+    let file = "json_web_key_test.json";
+    let vectors = load(&dir, file);
+    let mut summary = Summary::default();
+    for group in vectors["testGroups"].as_array().expect("groups") {
+        let config = key_set_config(group);
+        let has_secret = group["private"]["keys"]
+            .as_array()
+            .is_some_and(|keys| keys.iter().any(|key| key.get("k").is_some()));
+        for test in tests_of(group) {
+            let id = tc_id(test);
+            if id == 7 {
+                summary.skip(
+                    id,
+                    "ROCA-vulnerable modulus: authjwt does not fingerprint RSA keys \
+                     (SECURITY.md, known limits)",
+                );
+                continue;
+            }
+            if has_secret && group.get("public").is_none() {
+                let reason = config.as_ref().err().map_or("", String::as_str);
+                assert!(reason.contains("`k`"), "tcId {id}: {reason}");
+                summary.skip(
+                    id,
+                    "HMAC secret (`oct`, `k`): never read from a JWK, and the set is refused",
+                );
+                continue;
+            }
+            let want = expected(test["result"].as_str().expect("result"));
+            replay(&mut summary, file, &config, test, want);
+        }
+    }
+    summary.report(file);
+    assert!(summary.agreed >= 10, "only {} agreed", summary.agreed);
+}
+
+/// tcIds 353–356 of `json_web_signature_test.json`: keys with `use: enc` or `key_ops:
+/// ["encrypt"]` and no `alg`; read for the algorithm their token names, they are refused for
+/// their `use` or `key_ops`, so the tokens cannot verify.
+#[test]
+fn jwk_use_and_key_ops_vectors_are_refused_when_read() {
+    let Some(dir) = vectors_dir() else { return };
+    let vectors = load(&dir, "json_web_signature_test.json");
+    let mut checked = 0;
+    for group in vectors["testGroups"].as_array().expect("groups") {
+        for test in tests_of(group) {
+            let id = tc_id(test);
+            if !(353..=356).contains(&id) {
+                continue;
+            }
+            assert_eq!(test["result"], "invalid");
+            let jws = jws_text(test).expect("a JWS");
+            let header = URL_SAFE_NO_PAD
+                .decode(jws.split('.').next().expect("a header"))
+                .expect("base64url");
+            let header: Value = serde_json::from_slice(&header).expect("a JSON header");
+            let algorithm: Algorithm = header["alg"]
+                .as_str()
+                .expect("alg")
+                .parse()
+                .expect("a JWS algorithm");
+            let jwk = group_key(group).expect("one key");
+            let err = Key::from_jwk_with_algorithm(jwk, algorithm)
+                .expect_err("not a signature key")
+                .to_string();
+            assert!(
+                err.contains("`use` is `enc`") || err.contains("`key_ops` allows `encrypt`"),
+                "tcId {id}: {err}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 4);
 }
