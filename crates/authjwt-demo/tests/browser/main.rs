@@ -834,17 +834,18 @@ async fn the_sessions_section_is_hidden_when_the_server_has_no_sessions_routes()
 }
 
 /// The demo with `DEMO_SESSIONS=true` and a browser on its app, or `None` (after a message)
-/// when the demo has no sessions routes yet or there is no Chromium.
+/// when there is no Chromium.
 async fn sessions_demo() -> Option<(Chromium, Page, Demo)> {
     let (mut browser, page) = browser().await?;
     let demo = Demo::cookie_mode(&[("DEMO_SESSIONS", "true")]).await;
     browser
         .open_app(&page, &format!("{}/app", demo.origin()))
         .await;
-    if browser.evaluate(&page, "app.sessionsAvailable").await != json!(true) {
-        eprintln!("skipped: the demo answers 404 at /sessions (no sessions in this build)");
-        return None;
-    }
+    assert_eq!(
+        browser.evaluate(&page, "app.sessionsAvailable").await,
+        json!(true),
+        "the app finds the demo's /sessions"
+    );
     assert_eq!(
         browser
             .evaluate(&page, "document.getElementById('sessions').hidden")
