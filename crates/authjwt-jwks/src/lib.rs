@@ -45,7 +45,7 @@
 
 use std::fmt;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
 use authjwt::{
@@ -135,17 +135,31 @@ impl RemoteJwksBuilder {
             Location::Issuer(issuer) => fetcher.discover(issuer).await?,
         };
         let keys = fetcher.fetch_keys(&jwks_uri).await?;
-        let config = config.key_set(keys).build().map_err(JwksError::Keys)?;
-        Ok(RemoteJwks {
-            inner: Arc::new(Inner {
-                config,
-                fetcher,
-                jwks_uri,
-                refresh_every: self.refresh_every,
-                min_fetch_interval: self.min_fetch_interval,
-                last_fetch: Mutex::new(Instant::now()),
-            }),
-        })
+        // The configuration is built before the `RemoteJwks` it reports unknown `kid`s to.
+        let remote: Arc<OnceLock<Weak<Inner>>> = Arc::default();
+        let on_unknown_key = {
+            let remote = Arc::clone(&remote);
+            move || {
+                if let Some(inner) = remote.get().and_then(Weak::upgrade) {
+                    RemoteJwks { inner }.refetch_in_background();
+                }
+            }
+        };
+        let config = config
+            .key_set(keys)
+            .on_unknown_key(on_unknown_key)
+            .build()
+            .map_err(JwksError::Keys)?;
+        let inner = Arc::new(Inner {
+            config,
+            fetcher,
+            jwks_uri,
+            refresh_every: self.refresh_every,
+            min_fetch_interval: self.min_fetch_interval,
+            last_fetch: Mutex::new(Instant::now()),
+        });
+        let _ = remote.set(Arc::downgrade(&inner));
+        Ok(RemoteJwks { inner })
     }
 }
 
@@ -199,10 +213,12 @@ impl RemoteJwks {
         }
     }
 
-    /// The configuration, whose key set is the remote one. Its own
-    /// [`verify`](AuthJwtConfig::verify) uses the cached keys without refetching on an
-    /// unknown `kid` (for an extractor that takes an `AuthJwtConfig`, say); the scheduled
-    /// refresh still applies.
+    /// The configuration, whose key set is the remote one, for the extractors of
+    /// `authjwt-axum` and anything else that takes an `AuthJwtConfig`. Its own
+    /// [`verify`](AuthJwtConfig::verify) answers an unknown `kid` with 422 `unknown_key` at
+    /// once and starts a refetch in the background when one is due (at most one per
+    /// `min_fetch_interval`), so the next request with that `kid` finds the key;
+    /// [`verify`](Self::verify) waits for that refetch instead.
     #[must_use]
     pub fn config(&self) -> &AuthJwtConfig {
         &self.inner.config
@@ -278,6 +294,26 @@ impl RemoteJwks {
             if let Err(err) = self.refresh().await {
                 tracing::warn!(jwks_uri = %self.inner.jwks_uri, "scheduled JWK Set refresh failed: {err}");
             }
+        }
+    }
+
+    /// Starts [`refresh_if_due`](Self::refresh_if_due) on a task of its own, unless a fetch
+    /// is running or not due: cheap enough to run for every token with an unknown `kid`.
+    fn refetch_in_background(self) {
+        let due = self
+            .inner
+            .last_fetch
+            .try_lock()
+            .is_ok_and(|last_fetch| last_fetch.elapsed() >= self.inner.min_fetch_interval);
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if due {
+            runtime.spawn(async move {
+                if let Err(err) = self.refresh_if_due().await {
+                    tracing::warn!(jwks_uri = %self.inner.jwks_uri, "JWK Set refetch failed: {err}");
+                }
+            });
         }
     }
 

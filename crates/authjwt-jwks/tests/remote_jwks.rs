@@ -210,20 +210,52 @@ async fn an_unknown_kid_refetches_once_the_interval_has_passed_and_finds_the_new
     assert_eq!(server.fetches(), 2);
 }
 
+/// What the axum extractors use: the configuration's own `verify` answers an unknown `kid`
+/// at once and refetches in the background, so a later request finds the new key; random
+/// `kid`s still cause at most one fetch per interval.
 #[tokio::test]
-async fn the_configs_own_verify_does_not_refetch() {
+async fn the_configs_own_verify_refetches_in_the_background() {
     let server = serving_old_key().await;
     let jwks = RemoteJwks::from_jwks_uri(server.url("/jwks"))
         .min_fetch_interval(Duration::ZERO)
         .connect(AuthJwtConfig::builder())
         .await
         .expect("connected");
-    let result = jwks
-        .config()
-        .verify(&token_with_kid("elsewhere"), Requirement::Access)
-        .await;
-    assert!(is_unknown_key(&result), "{result:?}");
-    assert_eq!(server.fetches(), 1);
+    let rotated = issuer("new", &[OLD, NEW]);
+    server.serve("/jwks", rotated.jwk_set());
+    let token = rotated.create_access_token("alice").expect("a token");
+    let first = jwks.config().verify(&token, Requirement::Access).await;
+    assert!(is_unknown_key(&first), "{first:?}");
+    // Waits for the outcome, not for a duration: the bound only ends a broken run.
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while jwks
+            .config()
+            .verify(&token, Requirement::Access)
+            .await
+            .is_err()
+        {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the background refetch brought the new key");
+    assert!(server.fetches() >= 2);
+
+    let throttled = RemoteJwks::from_jwks_uri(server.url("/jwks"))
+        .min_fetch_interval(Duration::from_secs(3600))
+        .connect(AuthJwtConfig::builder())
+        .await
+        .expect("connected");
+    let before = server.fetches();
+    for n in 0..50 {
+        let result = throttled
+            .config()
+            .verify(&token_with_kid(&format!("random-{n}")), Requirement::Access)
+            .await;
+        assert!(is_unknown_key(&result), "{result:?}");
+    }
+    tokio::task::yield_now().await;
+    assert_eq!(server.fetches(), before, "within the interval: no fetch");
 }
 
 #[tokio::test]

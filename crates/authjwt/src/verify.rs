@@ -233,7 +233,13 @@ impl AuthJwtConfig {
         {
             return self.recheck_cached(cached, check_issuer);
         }
-        let cached = self.decode_uncached(token, check_issuer)?;
+        let cached = self
+            .decode_uncached(token, check_issuer)
+            .inspect_err(|err| {
+                if *err == AuthJwtError::Decode(DecodeError::UnknownKeyId) {
+                    self.unknown_key_seen();
+                }
+            })?;
         let verified = cached.verified.clone();
         if let Some(cache) = cache {
             cache.offer(token, cached);

@@ -468,3 +468,41 @@ async fn the_environment_takes_a_key_set_as_json() {
         "authjwt_key_set: expected a JSON array of keys: expected value at line 1 column 1"
     );
 }
+
+/// The `on_unknown_key` handler hears of every token whose `kid` names no key, and of no
+/// other failure.
+#[tokio::test]
+async fn an_unknown_kid_is_reported_to_the_handler() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let heard = Arc::new(AtomicUsize::new(0));
+    let config = key_set([hs256_key("k1").signing(true)])
+        .on_unknown_key({
+            let heard = Arc::clone(&heard);
+            move || {
+                heard.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+        .build()
+        .expect("valid");
+    let tokens = TestTokens::new(&config);
+    let unknown = tokens
+        .with_parts(
+            r#"{"typ":"JWT","alg":"HS256","kid":"k2"}"#,
+            r#"{"sub":"alice","type":"access"}"#,
+        )
+        .unwrap();
+    assert!(verify(&config, &unknown).await.is_err());
+    assert!(verify(&config, &unknown).await.is_err());
+    assert_eq!(heard.load(Ordering::SeqCst), 2);
+
+    let known = config.create_access_token("alice").unwrap();
+    verify(&config, &known).await.expect("a known kid");
+    assert!(verify(&config, "garbage").await.is_err());
+    assert_eq!(
+        heard.load(Ordering::SeqCst),
+        2,
+        "other failures are not reported"
+    );
+}

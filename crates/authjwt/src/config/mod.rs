@@ -70,7 +70,11 @@ struct ConfigInner {
     session_store_keeps_denylist: bool,
     clock: Arc<dyn Clock>,
     token_cache: Option<TokenCache>,
+    unknown_key: Option<UnknownKeyHandler>,
 }
+
+/// What [`AuthJwtConfigBuilder::on_unknown_key`] runs.
+type UnknownKeyHandler = Arc<dyn Fn() + Send + Sync>;
 
 impl fmt::Debug for AuthJwtConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -149,6 +153,14 @@ impl AuthJwtConfig {
         self.signer(None).is_ok()
     }
 
+    /// Tells the [`on_unknown_key`](AuthJwtConfigBuilder::on_unknown_key) handler, if any,
+    /// that a token named no known key.
+    pub(crate) fn unknown_key_seen(&self) {
+        if let Some(handler) = &self.inner.unknown_key {
+            handler();
+        }
+    }
+
     pub(crate) fn token_cache(&self) -> Option<&TokenCache> {
         self.inner.token_cache.as_ref()
     }
@@ -173,6 +185,7 @@ pub struct AuthJwtConfigBuilder {
     session_store: Option<Arc<dyn SessionStore>>,
     session_store_keeps_denylist: bool,
     clock: Option<Arc<dyn Clock>>,
+    unknown_key: Option<UnknownKeyHandler>,
 }
 
 impl fmt::Debug for AuthJwtConfigBuilder {
@@ -406,6 +419,16 @@ impl AuthJwtConfigBuilder {
         self
     }
 
+    /// Runs `handler` whenever verification meets a `kid` that names no key of the key set,
+    /// before answering 422 `unknown_key`: for a key source that can fetch keys it does not
+    /// have yet (`authjwt-jwks` registers one). It runs on the request's task: keep it quick
+    /// and leave any fetch to a task of its own, rate-limited, as a client can send random
+    /// `kid`s.
+    pub fn on_unknown_key(mut self, handler: impl Fn() + Send + Sync + 'static) -> Self {
+        self.unknown_key = Some(Arc::new(handler));
+        self
+    }
+
     /// Validates every setting, parses the keys, and returns the configuration.
     ///
     /// # Errors
@@ -429,6 +452,7 @@ impl AuthJwtConfigBuilder {
             session_store,
             session_store_keeps_denylist,
             clock,
+            unknown_key,
         } = self;
         if let Some(path) = private_key_file {
             if settings.private_key.is_some() {
@@ -462,6 +486,7 @@ impl AuthJwtConfigBuilder {
                 session_store_keeps_denylist,
                 clock: clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 token_cache,
+                unknown_key,
             }),
         })
     }
