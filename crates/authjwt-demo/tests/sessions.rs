@@ -324,3 +324,64 @@ async fn demo_sessions_is_read_like_the_other_demo_variables() {
         "DEMO_SESSIONS: `yes` is neither `true` nor `false`"
     );
 }
+
+// Shared with authjwt-redis's tests, which use all of it; this file needs one server.
+#[allow(dead_code)]
+#[path = "../../authjwt-redis/tests/support/mod.rs"]
+mod redis_support;
+
+/// `DEMO_SESSIONS=true` with `DEMO_DENYLIST=redis://…`: the binary's start-up path, two
+/// instances sharing one Redis as replicas behind a load balancer would.
+#[tokio::test]
+async fn with_a_redis_denylist_two_instances_share_sessions_and_reuse_detection() {
+    let Some(redis) = redis_support::RedisServer::start() else {
+        return;
+    };
+    let url = redis.url();
+    let instance = || async {
+        let started = authjwt_demo::startup::from_env(vars(&[
+            (
+                "AUTHJWT_SECRET_KEY",
+                "a-secret-of-at-least-thirty-two-bytes",
+            ),
+            ("DEMO_SESSIONS", "true"),
+            ("DEMO_DENYLIST", &url),
+        ]))
+        .await
+        .expect("starts");
+        assert!(started.config.settings().sessions_enabled);
+        authjwt_demo::app_with_options(started.config, started.options)
+    };
+    let (first, second) = (instance().await, instance().await);
+
+    let issued = login(&first, "firefox").await;
+    let (access, refresh) = (
+        token(&issued, "access_token"),
+        token(&issued, "refresh_token"),
+    );
+    let listed = Req::get("/sessions").bearer(&access).send(&second).await;
+    assert_eq!(listed.status.as_u16(), 200);
+    assert_eq!(listed.json()["sessions"].as_array().map(Vec::len), Some(1));
+
+    let rotated = Req::post("/refresh").bearer(&refresh).send(&second).await;
+    assert_eq!(rotated.status.as_u16(), 200);
+    let next_access = token(&rotated, "access_token");
+    Req::get("/protected")
+        .bearer(&next_access)
+        .send(&first)
+        .await
+        .expect_user(json!("test"));
+
+    Req::post("/refresh")
+        .bearer(&refresh)
+        .send(&first)
+        .await
+        .expect(401, "Refresh token reuse detected");
+    for app in [&first, &second] {
+        Req::get("/protected")
+            .bearer(&next_access)
+            .send(app)
+            .await
+            .expect(401, "Token has been revoked");
+    }
+}
