@@ -535,3 +535,50 @@ async fn sessions_work_on_a_redis_cluster_of_three_masters() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_crashed_cluster_master_fails_closed_for_every_session_it_held() {
+    let Some(mut cluster) = RedisCluster::start() else {
+        return;
+    };
+    let store = RedisStore::connect_cluster(cluster.urls())
+        .await
+        .expect("connects");
+    let app = app(sessions_on(store));
+    // Enough subjects that their hash tags fall on every master.
+    let mut sessions = Vec::new();
+    for user in (0..12).map(|n| format!("user-{n}")) {
+        let tokens = log_in(&app, &user).await;
+        sessions.push((user, tokens));
+    }
+
+    cluster.kill_node(0);
+    let mut unavailable = 0;
+    for (user, tokens) in &sessions {
+        // Until the other masters notice the failure they serve their own slots; after it,
+        // the whole cluster refuses (cluster-require-full-coverage). Never a 401 or a 200 for
+        // a session that cannot be checked.
+        for (method, path, token, served) in [
+            (Method::GET, "/protected", &tokens.access, user.clone()),
+            (Method::GET, "/sessions", &tokens.access, String::new()),
+        ] {
+            let (status, body) = call(&app, method, path, token).await;
+            match status {
+                StatusCode::OK if path == "/protected" => assert_eq!(body, served),
+                StatusCode::OK => assert!(body.starts_with('['), "{body}"),
+                StatusCode::SERVICE_UNAVAILABLE => {
+                    assert_eq!(body, UNAVAILABLE);
+                    unavailable += 1;
+                }
+                other => panic!("{user} {path}: {other} {body}"),
+            }
+        }
+        let (status, body) = call(&app, Method::POST, "/refresh", &tokens.refresh).await;
+        assert!(
+            status == StatusCode::OK
+                || (status, body.as_str()) == (StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE),
+            "{user} /refresh: {status} {body}"
+        );
+    }
+    assert!(unavailable > 0, "no session was held by the crashed master");
+}

@@ -221,6 +221,14 @@ impl RedisCluster {
             .collect()
     }
 
+    /// Kills node `index` (SIGKILL), as a crashed master: its slots have no replica.
+    // Each test binary compiles this module; only the sessions tests crash a node.
+    #[allow(dead_code)]
+    pub(crate) fn kill_node(&mut self, index: usize) {
+        let _ = self.children[index].kill();
+        let _ = self.children[index].wait();
+    }
+
     fn wait(&self, ready: impl Fn(SocketAddr) -> bool, what: &str) {
         let deadline = Instant::now() + READY_WITHIN;
         for port in &self.ports {
