@@ -2,7 +2,7 @@
 //! revoking one session, logging out everywhere. Each helper that needs a token verifies it
 //! first, with the protect function its operation calls for.
 
-use authjwt::session::{SESSION_CLAIM, SessionInfo};
+use authjwt::session::SessionInfo;
 use authjwt::{JsonObject, SessionTokens, Subject, TokenLocation};
 
 use crate::cookies::AuthCookies;
@@ -129,7 +129,7 @@ impl AuthJwt {
     /// The `sid` of the token a protect function verified: the caller's session.
     #[must_use]
     pub fn session_id(&self) -> Option<&str> {
-        self.get_raw_jwt()?.get(SESSION_CLAIM)?.as_str()
+        self.get_raw_jwt()?.session_id()
     }
 
     fn issued(&self, tokens: SessionTokens) -> Result<IssuedSession, AuthJwtRejection> {

@@ -102,8 +102,8 @@ impl SlidingRefreshLayer {
             .access_token(claims.subject()?.clone())
             .claims(user_claims);
         // The renewed token stays in the session of the one it replaces.
-        if let Some(Value::String(sid)) = claims.get(SESSION_CLAIM) {
-            builder = builder.session_id(sid.as_str());
+        if let Some(sid) = claims.session_id() {
+            builder = builder.session_id(sid);
         }
         match claims.get("aud") {
             Some(Value::String(audience)) => builder = builder.audience(audience.as_str()),

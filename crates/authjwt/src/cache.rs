@@ -210,7 +210,7 @@ impl TokenCache {
 mod tests {
     use super::*;
     use crate::Algorithm;
-    use crate::claims::{ClaimedType, Claims, Header, RegisteredClaims};
+    use crate::claims::{ClaimedSessionId, ClaimedType, Claims, Header, RegisteredClaims};
 
     fn cached(expires_at: Option<i64>) -> CachedToken {
         let registered = RegisteredClaims {
@@ -222,6 +222,7 @@ mod tests {
             issued_at: None,
             not_before: None,
             expires_at,
+            session_id: ClaimedSessionId::Absent,
         };
         CachedToken {
             verified: VerifiedToken::new(

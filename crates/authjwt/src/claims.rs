@@ -166,6 +166,17 @@ pub(crate) struct RegisteredClaims {
     pub(crate) issued_at: Option<i64>,
     pub(crate) not_before: Option<i64>,
     pub(crate) expires_at: Option<i64>,
+    /// `sid`, read with the others so the per-request session check needs no JSON map.
+    pub(crate) session_id: ClaimedSessionId,
+}
+
+/// The `sid` claim as found in a token: decoding accepts any value, as for any user claim;
+/// the session check refuses what is not a string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ClaimedSessionId {
+    Absent,
+    Text(String),
+    Other,
 }
 
 /// The claims of a verified token.
@@ -310,6 +321,15 @@ impl Claims {
             let detail = without_position(&err.into_inner());
             AuthJwtError::Decode(DecodeError::ClaimsMismatch { path, detail })
         })
+    }
+
+    /// `sid`, the session the token belongs to, when it is a string.
+    #[must_use]
+    pub fn session_id(&self) -> Option<&str> {
+        match &self.registered.session_id {
+            ClaimedSessionId::Text(sid) => Some(sid),
+            ClaimedSessionId::Absent | ClaimedSessionId::Other => None,
+        }
     }
 
     /// `jti`, the token's unique id (the original's `get_jti()`).

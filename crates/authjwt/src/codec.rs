@@ -236,6 +236,7 @@ pub(crate) struct PayloadFields<'de> {
     pub(crate) fresh: Scalar<'de>,
     pub(crate) jti: Scalar<'de>,
     pub(crate) csrf: Scalar<'de>,
+    pub(crate) sid: Scalar<'de>,
 }
 
 pub(crate) fn parse_payload(json: &[u8]) -> Result<PayloadFields<'_>, JsonObjectError> {
@@ -267,6 +268,7 @@ impl<'de> Visitor<'de> for PayloadVisitor {
                 "fresh" => &mut fields.fresh,
                 "jti" => &mut fields.jti,
                 "csrf" => &mut fields.csrf,
+                "sid" => &mut fields.sid,
                 _ => {
                     map.next_value_seed(StrictIgnore)?;
                     continue;

@@ -192,8 +192,7 @@ impl AuthJwtConfig {
         let subject = refresh.require_subject()?;
         let presented_jti = jti_of(refresh)?;
         let sid = refresh
-            .get(SESSION_CLAIM)
-            .and_then(serde_json::Value::as_str)
+            .session_id()
             .ok_or(AuthJwtError::Decode(DecodeError::MissingClaim(
                 SESSION_CLAIM,
             )))?;

@@ -10,17 +10,16 @@
 //! of the decoding checks, only those whose outcome can change since (`nbf`, `exp`, and the
 //! issuer for requirements that check it) run again, in the same order.
 
-use serde_json::Value;
-
 use crate::cache::CachedToken;
 use crate::claims::{
-    ClaimedType, Claims, Header, JsonObject, RegisteredClaims, Subject, VerifiedToken,
+    ClaimedSessionId, ClaimedType, Claims, Header, JsonObject, RegisteredClaims, Subject,
+    VerifiedToken,
 };
 use crate::codec::{self, PayloadFields, Scalar};
 use crate::config::{AuthJwtConfig, TokenType};
 use crate::error::{AuthJwtError, DecodeError, MAX_ID_CLAIM_LEN, RevocationError, StoreFailure};
 use crate::issuer::IssuerVerdict;
-use crate::session::{SESSION_CLAIM, SessionQuery};
+use crate::session::SessionQuery;
 
 /// What a protect function requires of a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,10 +183,10 @@ impl AuthJwtConfig {
         claims: &Claims,
         denylist_jti: Option<&str>,
     ) -> Result<(), AuthJwtError> {
-        let sid = match claims.get(SESSION_CLAIM) {
-            None => None,
-            Some(Value::String(sid)) => Some(sid.as_str()),
-            Some(_) => return Err(AuthJwtError::RevokedToken),
+        let sid = match &claims.registered().session_id {
+            ClaimedSessionId::Absent => None,
+            ClaimedSessionId::Text(sid) => Some(sid.as_str()),
+            ClaimedSessionId::Other => return Err(AuthJwtError::RevokedToken),
         };
         let Some(subject) = claims.subject() else {
             return match sid {
@@ -412,6 +411,11 @@ fn type_claims(fields: PayloadFields<'_>, dates: Dates) -> Result<RegisteredClai
         },
         jti: bounded_string(fields.jti, DecodeError::InvalidJti)?,
         csrf: bounded_string(fields.csrf, DecodeError::InvalidCsrfClaim)?,
+        session_id: match fields.sid {
+            Scalar::Absent => ClaimedSessionId::Absent,
+            Scalar::Str(text) => ClaimedSessionId::Text(text.into_owned()),
+            _ => ClaimedSessionId::Other,
+        },
         token_type: match fields.token_type {
             Scalar::Absent => ClaimedType::Absent,
             Scalar::Str(text) => text.parse().map_or(ClaimedType::Other, ClaimedType::Known),

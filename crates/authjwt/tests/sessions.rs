@@ -405,6 +405,47 @@ async fn sid_is_reserved_while_sessions_are_on_and_free_otherwise() {
 }
 
 #[tokio::test]
+async fn a_sid_that_is_not_a_string_names_no_session_and_is_refused() {
+    let (config, clock) = config_with(MemorySessionStore::new());
+    let login = config
+        .start_session("alice", JsonObject::new())
+        .await
+        .expect("started");
+    let verified = config.decode(&login.access_token).expect("valid");
+    assert_eq!(verified.claims().session_id(), Some(login.sid.as_str()));
+
+    // Same secret and clock, sessions off: `sid` is an ordinary claim there, so any value
+    // can be set.
+    let off = builder(&clock)
+        .sessions_enabled(false)
+        .build()
+        .expect("valid");
+    for sid in [
+        json!(7),
+        json!(null),
+        json!({ "sid": login.sid }),
+        json!([login.sid]),
+    ] {
+        let token = off
+            .access_token("alice")
+            .claim("sid", sid.clone())
+            .encode()
+            .expect("created");
+        let verified = config.decode(&token).expect("decodes");
+        assert_eq!(verified.claims().session_id(), None, "{sid}");
+        assert_eq!(verified.claims().get("sid"), Some(&sid));
+        assert_eq!(
+            config
+                .verify(&token, Requirement::Access)
+                .await
+                .unwrap_err(),
+            AuthJwtError::RevokedToken,
+            "{sid}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn session_operations_are_refused_while_sessions_are_off() {
     let config = AuthJwtConfig::builder()
         .secret_key(SECRET)
