@@ -10,14 +10,11 @@ use authjwt::{AuthJwtConfig, Clock, ExpiresTime, FixedClock, SystemClock};
 use authjwt_axum::{AuthJwt, AuthJwtRejection, JwtRequired};
 use authjwt_redis::{ConnectError, DEFAULT_KEY_PREFIX, RedisStore};
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::routing::{delete, get};
-use http_body_util::BodyExt;
 use redis::aio::MultiplexedConnection;
-use tower::ServiceExt;
 
-use support::{RedisCluster, RedisServer};
+use support::{RedisCluster, RedisServer, call};
 
 const SECRET: &str = "a-random-secret-of-at-least-32-bytes";
 const REVOKED: &str = r#"{"detail":"Token has been revoked"}"#;
@@ -60,24 +57,6 @@ fn app(config: AuthJwtConfig) -> Router {
         .route("/protected", get(protected))
         .route("/logout", delete(logout))
         .with_state(config)
-}
-
-async fn call(app: &Router, method: Method, path: &str, token: &str) -> (StatusCode, String) {
-    let request = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("Authorization", format!("Bearer {token}"))
-        .body(Body::empty())
-        .expect("a valid request");
-    let response = app.clone().oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("a readable body")
-        .to_bytes();
-    (status, String::from_utf8(body.to_vec()).expect("UTF-8"))
 }
 
 async fn get_protected(app: &Router, token: &str) -> (StatusCode, String) {

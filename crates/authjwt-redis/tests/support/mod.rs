@@ -1,5 +1,5 @@
 //! A throwaway `redis-server` per test, on a free loopback port, without persistence; or a
-//! throwaway Redis Cluster of three masters.
+//! throwaway Redis Cluster of three masters. And [`call`], a request to a test app.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -7,6 +7,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
 
 const READY_WITHIN: Duration = Duration::from_secs(10);
 
@@ -270,4 +276,28 @@ fn ping(addr: SocketAddr) -> bool {
     stream.write_all(b"PING\r\n").is_ok()
         && stream.read_exact(&mut reply).is_ok()
         && &reply == b"+PONG\r\n"
+}
+
+/// Sends `method path` with `token` as a bearer token; the answer's status and body.
+pub(crate) async fn call(
+    app: &Router,
+    method: Method,
+    path: &str,
+    token: &str,
+) -> (StatusCode, String) {
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("Authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .expect("a valid request");
+    let response = app.clone().oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("a readable body")
+        .to_bytes();
+    (status, String::from_utf8(body.to_vec()).expect("UTF-8"))
 }
