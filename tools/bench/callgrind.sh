@@ -29,7 +29,7 @@ for line in sys.stdin:
 
 algorithms=("$@")
 [[ ${#algorithms[@]} -gt 0 ]] || algorithms=(HS256 RS256 PS256 ES256 EdDSA)
-operations=(authjwt_verify authjwt_verify_core authjwt_verify_cached baseline_verify authjwt_create baseline_create primitive_sign)
+operations=(authjwt_verify authjwt_verify_core authjwt_verify_cached authjwt_verify_distinct authjwt_verify_cache_miss baseline_verify authjwt_create baseline_create primitive_sign)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -92,6 +92,8 @@ print(f"{algorithm}                                                    Ir ratio 
 row("verify: authjwt guard", "authjwt_verify", "baseline_verify")
 row("verify: authjwt core, no HTTP", "authjwt_verify_core", "baseline_verify")
 row("verify: authjwt guard, cache hit", "authjwt_verify_cached", "baseline_verify")
+row("verify: authjwt guard, a new token", "authjwt_verify_distinct", "baseline_verify")
+row("verify: authjwt guard, cache miss", "authjwt_verify_cache_miss", "baseline_verify")
 row("verify: jsonwebtoken::decode", "baseline_verify")
 row("create: authjwt", "authjwt_create", "baseline_create")
 row("create: jsonwebtoken::encode", "baseline_create")

@@ -4,7 +4,10 @@
 //!
 //! * `benches/micro.rs` times create and verify for each algorithm with criterion, then prints
 //!   the ratios authjwt time / jsonwebtoken time ([`summary`]).
+//! * `benches/cache_miss.rs` times the HS256 guard on tokens new to the verified-token
+//!   cache, with the cache on against off ([`Case::new_token_requests`]).
 //! * `benches/alloc.rs` counts the heap allocations of each operation.
+//! * `benches/calls.rs` runs each operation a few times for `tools/bench/callgrind.sh`.
 //!
 //! # What is compared
 //!
@@ -33,7 +36,7 @@
 //! Generated at start with aws-lc-rs (RSA 2048, P-256, Ed25519; no openssl), written as PEM
 //! and handed to both libraries: PKCS#8 private keys, SPKI public keys.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
@@ -460,6 +463,72 @@ impl Case {
         verified
     }
 
+    /// `count` requests, each carrying a new access token that no configuration has seen,
+    /// handed out in turn to [`Case::authjwt_verify_distinct`] and
+    /// [`Case::authjwt_verify_cache_miss`].
+    ///
+    /// # Panics
+    ///
+    /// If signing fails or `count` is zero.
+    #[must_use]
+    pub fn new_token_requests(&self, count: usize) -> TokenRequests {
+        assert!(count > 0, "at least one request");
+        let requests = (0..count)
+            .map(|_| {
+                let token = self
+                    .config
+                    .access_token(SUBJECT)
+                    .encode()
+                    .expect("authjwt token");
+                let (parts, ()) = http::Request::builder()
+                    .uri("/protected")
+                    .header(http::header::AUTHORIZATION, format!("Bearer {token}"))
+                    .body(())
+                    .expect("request")
+                    .into_parts();
+                parts
+            })
+            .collect();
+        TokenRequests {
+            requests: RefCell::new(requests),
+            next: Cell::new(0),
+        }
+    }
+
+    /// authjwt's guard path, as [`Case::authjwt_verify`], on the next of `requests`: the
+    /// reference for [`Case::authjwt_verify_cache_miss`].
+    ///
+    /// # Panics
+    ///
+    /// If the token is refused or the guard does not answer at once.
+    #[inline(never)]
+    pub fn authjwt_verify_distinct(&self, requests: &TokenRequests) -> VerifiedToken {
+        requests.with_next(|parts| {
+            let JwtRequired(verified) =
+                poll_once(JwtRequired::from_request_parts(parts, &self.config))
+                    .expect("the guard accepts the token");
+            verified
+        })
+    }
+
+    /// authjwt's guard path with a verified-token cache, on the next of `requests`: with more
+    /// requests than the cache remembers, a token the cache does not hold, so the guard plus
+    /// the cache's lookup and its note of the token — what a client sending each token once
+    /// costs.
+    ///
+    /// # Panics
+    ///
+    /// If the token is refused or the guard does not answer at once.
+    #[inline(never)]
+    pub fn authjwt_verify_cache_miss(&self, requests: &TokenRequests) -> VerifiedToken {
+        requests.with_next(|parts| {
+            let JwtRequired(verified) =
+                poll_once(JwtRequired::from_request_parts(parts, &self.cached_config))
+                    .expect("the guard accepts the token");
+            verified
+        })
+    }
+
     /// authjwt's core pipeline alone, without the HTTP layer: `config.verify(token, Access)`.
     ///
     /// # Panics
@@ -534,6 +603,30 @@ impl Case {
             .rsplit_once('.')
             .map_or(self.token.as_str(), |(input, _)| input);
         self.primitive.sign(signing_input.as_bytes())
+    }
+}
+
+/// Requests each carrying a different token, made by [`Case::new_token_requests`] and handed
+/// out in turn, starting again after the last.
+pub struct TokenRequests {
+    requests: RefCell<Vec<Parts>>,
+    next: Cell<usize>,
+}
+
+impl std::fmt::Debug for TokenRequests {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenRequests")
+            .field("requests", &self.requests.borrow().len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenRequests {
+    fn with_next<T>(&self, f: impl FnOnce(&mut Parts) -> T) -> T {
+        let mut requests = self.requests.borrow_mut();
+        let index = self.next.get();
+        self.next.set((index + 1) % requests.len());
+        f(&mut requests[index])
     }
 }
 

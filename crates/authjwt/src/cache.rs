@@ -7,10 +7,11 @@
 //! decoding the token again would.
 
 use std::collections::HashMap;
-use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{PoisonError, RwLock};
+
+use foldhash::fast::RandomState;
 
 use crate::claims::VerifiedToken;
 use crate::issuer::IssuerVerdict;
@@ -35,8 +36,8 @@ struct Entry {
     cached: CachedToken,
 }
 
-/// A generation's map, keyed by the token's keyed hash.
-type Generation = HashMap<u64, Entry>;
+/// A generation's map, keyed by the token's hash.
+type Generation = HashMap<u64, Entry, RandomState>;
 
 /// Two generations: tokens are inserted into `current`; when it is full it becomes
 /// `previous`, and the generation before is forgotten at once. Eviction is thus constant
@@ -56,45 +57,56 @@ pub(crate) struct TokenCache {
     /// Whether a full generation is kept as the previous one: not when a shard holds a
     /// single token.
     keeps_previous: bool,
+    /// foldhash, seeded at random: fast rather than resistant to chosen collisions, which
+    /// it need not be, because only tokens whose signature verified are stored and the
+    /// hash is of the signature, which no one without the signing key chooses. SipHash
+    /// (the standard library's) cost 4% of a verification on every miss.
     hasher: RandomState,
     seen_once: SeenOnce,
 }
 
-/// The tokens seen once since the last reset, as bits of their hashes: a token is
-/// remembered only the second time it is decoded, so a stream of tokens each sent once (a
-/// client minting a token per request, say) costs a bit each instead of an insertion and an
-/// eviction. A collision admits a token one request early, which changes nothing but memory.
+/// The tokens seen once lately, as bits of their hashes: a token is remembered only the
+/// second time it is decoded, so a stream of tokens each sent once (a client minting a token
+/// per request, say) costs two bits each instead of an insertion and an eviction.
+///
+/// A token marks two bits of one word and passes for seen when both are set. A word is
+/// cleared when more than an eighth of its bits are set, so that old tokens stop passing for
+/// seen and a token seen once finds both its bits set by others (and is admitted one request
+/// early, which costs an insertion and changes nothing else) less than one time in 64; each
+/// word keeps its own count, so that cores marking different tokens share no counter.
 struct SeenOnce {
-    bits: Box<[AtomicU64]>,
-    /// Bits set since the last reset; at an eighth of the bits, all are cleared (constant
-    /// work per token on average), so that old tokens stop passing for seen and a token seen
-    /// once collides with another less than one time in eight.
-    set: AtomicUsize,
+    /// Sixteen bits per remembered token: a token's word is cleared after about four other
+    /// tokens, so a token is remembered as seen for about as many new tokens as the cache
+    /// holds.
+    words: Box<[AtomicU64]>,
 }
+
+/// The bits a [`SeenOnce`] word may have set: an eighth of them.
+const SEEN_BITS_PER_WORD: u32 = u64::BITS / 8;
 
 impl SeenOnce {
     fn new(capacity: usize) -> Self {
-        // Eight bits per remembered token: a reset every capacity tokens seen once.
-        let words = capacity.saturating_mul(8).div_ceil(64).max(16);
+        let words = capacity.saturating_mul(16).div_ceil(64).max(16);
         Self {
-            bits: (0..words).map(|_| AtomicU64::new(0)).collect(),
-            set: AtomicUsize::new(0),
+            words: (0..words).map(|_| AtomicU64::new(0)).collect(),
         }
     }
 
     /// Whether the token with this hash was seen before; marks it seen.
     fn check_and_mark(&self, hash: u64) -> bool {
-        // The high half: the low one picks the map bucket and the shard.
-        let bit = usize::try_from(hash >> 32).unwrap_or(usize::MAX) % (self.bits.len() * 64);
-        let mask = 1u64 << (bit % 64);
-        if self.bits[bit / 64].fetch_or(mask, Ordering::Relaxed) & mask != 0 {
+        // The high half: the low one picks the shard. Its top twenty bits pick the word,
+        // and two times six bits the token's two bits in it.
+        let high = hash >> 32;
+        let word = usize::try_from(high >> 12).unwrap_or(usize::MAX) % self.words.len();
+        let word = &self.words[word];
+        let mask = (1u64 << (high & 63)) | (1u64 << ((high >> 6) & 63));
+        let before = word.fetch_or(mask, Ordering::Relaxed);
+        if before & mask == mask {
             return true;
         }
-        if self.set.fetch_add(1, Ordering::Relaxed) + 1 >= self.bits.len() * 8 {
-            for word in &self.bits {
-                word.store(0, Ordering::Relaxed);
-            }
-            self.set.store(0, Ordering::Relaxed);
+        // A mark lost to a concurrent clear costs that token one more decoding, no more.
+        if (before | mask).count_ones() > SEEN_BITS_PER_WORD {
+            word.store(mask, Ordering::Relaxed);
         }
         false
     }
@@ -114,7 +126,7 @@ impl TokenCache {
                 shard_capacity
             },
             keeps_previous,
-            hasher: RandomState::new(),
+            hasher: RandomState::default(),
             seen_once: SeenOnce::new(capacity),
         }
     }
@@ -247,16 +259,19 @@ mod tests {
     #[test]
     fn tokens_seen_once_are_rarely_remembered() {
         let cache = TokenCache::new(1_000);
-        let offers = 4 * cache.seen_once.bits.len() * 8;
+        let offers = 4 * cache.seen_once.words.len() * 4;
         let admitted = (0..offers)
             .filter(|n| cache.offer(&format!("seen.once.{n}"), cached(None)))
             .count();
-        // Only collisions with the bits of other tokens admit one: under one in eight.
-        assert!(admitted * 8 < offers, "{admitted} of {offers} admitted");
-        assert!(
-            cache.seen_once.set.load(Ordering::Relaxed) < cache.seen_once.bits.len() * 8,
-            "the bits are reset as they fill"
-        );
+        // Only collisions with the bits of other tokens admit one: under one in 64.
+        assert!(admitted * 64 < offers, "{admitted} of {offers} admitted");
+        for word in &cache.seen_once.words {
+            let set = word.load(Ordering::Relaxed).count_ones();
+            assert!(
+                set <= SEEN_BITS_PER_WORD,
+                "a word is cleared as it fills: {set}"
+            );
+        }
     }
 
     #[test]

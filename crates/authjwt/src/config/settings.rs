@@ -324,9 +324,8 @@ settings! {
         /// 0: no cache.
         ///
         /// A token is remembered only once it has passed decoding, and only the second time it
-        /// is decoded: a token sent once (a client minting one per request) costs a bit, not
-        /// an insertion and an eviction. A remembered one is checked
-        /// again for everything that can change: `nbf` and `exp` against the clock, the issuer
+        /// is decoded: a token sent once (a client minting one per request) costs two bits,
+        /// not an insertion and an eviction. A remembered one is checked again for everything that can change: `nbf` and `exp` against the clock, the issuer
         /// when the requirement checks it, and, in [`verify`](crate::AuthJwtConfig::verify),
         /// the type, freshness and the revocation store. Answers are the same with or without
         /// the cache. The cache keeps two generations: when the newer one is full it becomes
