@@ -103,17 +103,18 @@ impl fmt::Display for JsonObjectError {
 }
 
 /// Reads a JSON object with `visitor`. Like Python's `json.loads` followed by an
-/// `isinstance(..., Mapping)` check, a syntax error wins over "not an object".
+/// `isinstance(..., Mapping)` check, a syntax error wins over "not an object". Text, not
+/// bytes: its UTF-8 was checked once, and serde_json does not check each string again.
 pub(crate) fn read_object<'de, V: Visitor<'de>>(
-    json: &'de [u8],
+    json: &'de str,
     visitor: V,
 ) -> Result<V::Value, JsonObjectError> {
     let starts_with_brace = json
-        .iter()
+        .bytes()
         .find(|byte| !byte.is_ascii_whitespace())
-        .is_some_and(|byte| *byte == b'{');
+        .is_some_and(|byte| byte == b'{');
     if !starts_with_brace {
-        let mut deserializer = serde_json::Deserializer::from_slice(json);
+        let mut deserializer = serde_json::Deserializer::from_str(json);
         return match StrictIgnore
             .deserialize(&mut deserializer)
             .and_then(|()| deserializer.end())
@@ -122,7 +123,7 @@ pub(crate) fn read_object<'de, V: Visitor<'de>>(
             Err(err) => Err(JsonObjectError::Syntax(err.to_string())),
         };
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    let mut deserializer = serde_json::Deserializer::from_str(json);
     let value = deserializer
         .deserialize_map(visitor)
         .map_err(|err| JsonObjectError::Syntax(err.to_string()))?;
@@ -160,7 +161,7 @@ fn standard_header(json: &str) -> Option<HeaderFields> {
 }
 
 fn parse_header(json: &str) -> Result<HeaderFields, InvalidHeader> {
-    read_object(json.as_bytes(), HeaderVisitor)
+    read_object(json, HeaderVisitor)
         .map_err(|err| InvalidHeader::InvalidHeaderString(err.to_string()))
 }
 
@@ -239,7 +240,7 @@ pub(crate) struct PayloadFields<'de> {
     pub(crate) sid: Scalar<'de>,
 }
 
-pub(crate) fn parse_payload(json: &[u8]) -> Result<PayloadFields<'_>, JsonObjectError> {
+pub(crate) fn parse_payload(json: &str) -> Result<PayloadFields<'_>, JsonObjectError> {
     read_object(json, PayloadVisitor)
 }
 

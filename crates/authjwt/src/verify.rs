@@ -291,7 +291,7 @@ impl AuthJwtConfig {
             DecodeError::InvalidPayloadString("the payload is not valid UTF-8".to_owned())
         })?;
         let (registered, issuer) = {
-            let fields = codec::parse_payload(payload_json.as_bytes())
+            let fields = codec::parse_payload(&payload_json)
                 .map_err(|err| DecodeError::InvalidPayloadString(err.to_string()))?;
             let (dates, issuer) = self.check_registered_claims(&fields, check_issuer)?;
             (type_claims(fields, dates)?, issuer)
