@@ -27,40 +27,26 @@ REPEATS=${REPEATS:-4}
 STORES=${STORES:-"memory redis"}
 CACHES=${CACHES:-"0"}
 
-command -v wrk >/dev/null || { echo "http-sessions.sh: wrk is not installed" >&2; exit 2; }
-command -v curl >/dev/null || { echo "http-sessions.sh: curl is not installed" >&2; exit 2; }
-
-pids=()
-log_dir=
-cleanup() {
-  for pid in "${pids[@]+"${pids[@]}"}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  [[ -z $log_dir ]] || rm -rf "$log_dir"
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+# shellcheck source=tools/bench/lib.sh
+source tools/bench/lib.sh
+require wrk curl
 
 echo "==> building the demo (release)"
 cargo build --release -q -p authjwt-demo
 demo_bin=target/release/authjwt-demo
 
 secret=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n' | head -c 48)
-log_dir=$(mktemp -d)
+work=$(mktemp -d)
 
 # start_demo DENYLIST CACHE SESSIONS: starts the demo with a clean environment; sets $demo_pid and
-# $base. Returns 1 if it does not answer (its log is in $log_dir).
+# $base. Returns 1 if it does not answer (its log is in $work).
 start_demo() {
   local denylist=$1 cache=$2 sessions=$3 port
   port=$(free_port)
   base="http://127.0.0.1:$port"
   env -i PATH="$PATH" RUST_LOG=warn DEMO_SESSIONS="$sessions" DEMO_ADDR="127.0.0.1:$port" DEMO_DENYLIST="$denylist" \
     AUTHJWT_SECRET_KEY="$secret" AUTHJWT_VERIFIED_TOKEN_CACHE="$cache" \
-    "$demo_bin" >"$log_dir/demo.log" 2>&1 &
+    "$demo_bin" >"$work/demo.log" 2>&1 &
   demo_pid=$!
   pids+=("$demo_pid")
   for _ in $(seq 1 100); do
@@ -75,27 +61,10 @@ start_demo() {
   return 1
 }
 
-# stop PID: stops a process this script started and forgets it.
-stop() {
-  kill "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-  local kept=() pid
-  for pid in "${pids[@]+"${pids[@]}"}"; do
-    [[ $pid == "$1" ]] || kept+=("$pid")
-  done
-  pids=("${kept[@]+"${kept[@]}"}")
-}
-
 login() {
   curl -fsS -X POST "$base/login" -H 'Content-Type: application/json' \
     -d '{"username":"test","password":"test"}' |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
-}
-
-ticks_per_second=$(getconf CLK_TCK)
-# server_cpu_ticks: the demo's user + system CPU time so far, in clock ticks.
-server_cpu_ticks() {
-  awk '{print $14 + $15}' "/proc/$demo_pid/stat"
 }
 
 # run_wrk PATH [HEADER]: prints requests/s and the server's CPU time per request (µs);
@@ -103,28 +72,19 @@ server_cpu_ticks() {
 run_wrk() {
   local path=$1 out rps requests before after cpu
   shift
-  before=$(server_cpu_ticks)
+  before=$(cpu_ticks "$demo_pid")
   out=$(wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency "$@" "$base$path")
-  after=$(server_cpu_ticks)
-  if grep -q 'Non-2xx or 3xx responses' <<<"$out"; then
-    echo "http-sessions.sh: $path answered non-2xx responses:" >&2
-    echo "$out" >&2
-    return 1
-  fi
+  after=$(cpu_ticks "$demo_pid")
+  check_wrk "$path" "$out" || return 1
   rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
   requests=$(awk '/ requests in / {print $1}' <<<"$out")
-  cpu=$(python3 -c "print(f'{($after - $before) * 1e6 / $ticks_per_second / $requests:.1f}')")
+  cpu=$(cpu_per_request "$before" "$after" "$requests")
   local p50 p99
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   printf '    %-11s %12.0f req/s   p50 %-9s p99 %-9s server CPU %5s µs/request\n' \
     "$path" "$rps" "$p50" "$p99" "$cpu" >&2
   echo "$rps $cpu"
-}
-
-# median VALUE...: the median, three decimals.
-median() {
-  python3 -c "import statistics, sys; print(f'{statistics.median(map(float, sys.argv[1:])):.3f}')" "$@"
 }
 
 declare -A ratio_of
@@ -178,7 +138,7 @@ measure() {
     "$store" "$(median "${public_cpus[@]}")" "$(median "${protected_cpus[@]}")"
 }
 
-echo "==> machine: $(nproc) cores, $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+print_machine
 echo "==> wrk -t $THREADS -c $CONNECTIONS -d $DURATION, $REPEATS rounds, alternating"
 
 declare -A target=([memory]=0.8 [redis]=0.5)
@@ -189,7 +149,7 @@ measure_store() {
     echo "==> sessions and denylist: $store, verified-token cache: $cache"
     if ! start_demo "$denylist" "$cache" "$sessions"; then
       echo "http-sessions.sh: the demo did not start:" >&2
-      cat "$log_dir/demo.log" >&2
+      cat "$work/demo.log" >&2
       exit 1
     fi
     measure "$(label "$store" "$cache")"
@@ -209,15 +169,7 @@ for store in $STORES; do
         echo "==> sessions and denylist: redis — skipped: redis-server is not installed"
         continue
       fi
-      redis_port=$(free_port)
-      redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
-        >"$log_dir/redis.log" 2>&1 &
-      redis_pid=$!
-      pids+=("$redis_pid")
-      for _ in $(seq 1 50); do
-        redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
-        sleep 0.1
-      done
+      start_redis
       echo "==> redis-server $(redis-server --version | awk '{print $3}' | cut -d= -f2) on port $redis_port"
       measure_store redis "redis://127.0.0.1:$redis_port" true
       stop "$redis_pid"
@@ -236,6 +188,6 @@ for measurement in "${measured[@]}"; do
     printf '  %-22s %s   (sessions off: the floor)\n' "$measurement" "${ratio_of[$measurement]}"
     continue
   fi
-  verdict=$(python3 -c "print('met' if ${ratio_of[$measurement]} >= $goal else 'NOT met')")
-  printf '  %-22s %s   target >= %s: %s\n' "$measurement" "${ratio_of[$measurement]}" "$goal" "$verdict"
+  printf '  %-22s %s   target >= %s: %s\n' "$measurement" "${ratio_of[$measurement]}" "$goal" \
+    "$(verdict "${ratio_of[$measurement]} >= $goal")"
 done

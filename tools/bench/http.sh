@@ -46,23 +46,9 @@ CACHE=${CACHE:-10000}
 REDIS=${REDIS:-0}
 OTHER_DEMO=${OTHER_DEMO:-}
 
-command -v wrk >/dev/null || { echo "http.sh: wrk is not installed" >&2; exit 2; }
-command -v curl >/dev/null || { echo "http.sh: curl is not installed" >&2; exit 2; }
-
-pids=()
-work=
-cleanup() {
-  for pid in "${pids[@]+"${pids[@]}"}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  [[ -z $work ]] || rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+# shellcheck source=tools/bench/lib.sh
+source tools/bench/lib.sh
+require wrk curl
 
 echo "==> building the demo and the baseline server (release)"
 cargo build --release -q -p authjwt-demo -p authjwt-bench --bins
@@ -141,14 +127,7 @@ if [[ -n $OTHER_DEMO ]]; then
 fi
 if ((REDIS)); then
   if command -v redis-server >/dev/null; then
-    redis_port=$(free_port)
-    redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
-      >"$work/redis-server.log" 2>&1 &
-    pids+=("$!")
-    for _ in $(seq 1 50); do
-      redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
-      sleep 0.1
-    done
+    start_redis
     start redis env DEMO_DENYLIST="redis://127.0.0.1:$redis_port" \
       AUTHJWT_VERIFIED_TOKEN_CACHE=0 "$demo_bin"
     start "redis+cache" env DEMO_DENYLIST="redis://127.0.0.1:$redis_port" \
@@ -157,12 +136,6 @@ if ((REDIS)); then
     echo "==> Redis skipped: redis-server is not installed"
   fi
 fi
-
-ticks_per_second=$(getconf CLK_TCK)
-# cpu_ticks PID: the process's user + system CPU time so far, in clock ticks.
-cpu_ticks() {
-  awk '{print $14 + $15}' "/proc/$1/stat"
-}
 
 # run_wrk NAME PATH TOKENS: prints requests/s and the server's CPU time per request (µs);
 # fails on socket errors or non-2xx answers.
@@ -173,25 +146,17 @@ run_wrk() {
   out=$(wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency -s "$work/tokens.lua" \
     "${base_of[$name]}$path" -- "$tokens" "$THREADS")
   after=$(cpu_ticks "$pid")
-  if grep -q 'Non-2xx or 3xx responses' <<<"$out"; then
-    echo "http.sh: $name $path answered non-2xx responses:" >&2
-    echo "$out" >&2
-    return 1
-  fi
+  check_wrk "$name $path" "$out" || return 1
   rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
   requests=$(awk '/ requests in / {print $1}' <<<"$out")
-  cpu=$(python3 -c "print(f'{($after - $before) * 1e6 / $ticks_per_second / $requests:.1f}')")
+  cpu=$(cpu_per_request "$before" "$after" "$requests")
   printf '    %-12s %-11s %9.0f req/s   p50 %-9s server CPU %5s µs/request\n' "$name" "$path" \
     "$rps" "$(awk '$1 == "50%" {print $2}' <<<"$out")" "$cpu" >&2
   echo "$rps $cpu"
 }
 
-median() {
-  python3 -c "import statistics, sys; print(f'{statistics.median(map(float, sys.argv[1:])):.3f}')" "$@"
-}
-
 declare -A cpu_public cpu_protected ratios
-echo "==> machine: $(nproc) cores, $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+print_machine
 echo "==> wrk -t $THREADS -c $CONNECTIONS -d $DURATION, $REPEATS rounds; servers: ${names[*]}"
 for mix in $MIXES; do
   case $mix in
@@ -247,7 +212,6 @@ for mix in $MIXES; do
 done
 
 echo "==> targets (server CPU per request, medians of the rounds)"
-verdict() { python3 -c "print('met' if $1 else 'NOT met')"; }
 for mix in $MIXES; do
   [[ -n ${KEY_SET_FILE:-} ]] && break
   demo=${cpu_protected[$mix,demo]} baseline=${cpu_protected[$mix,baseline]}
