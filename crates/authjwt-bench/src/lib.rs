@@ -362,16 +362,7 @@ impl Case {
             .build()
             .expect("authjwt configuration");
         let config = builder.build().expect("authjwt configuration");
-        let token = config
-            .access_token(SUBJECT)
-            .encode()
-            .expect("authjwt token");
-        let (parts, ()) = http::Request::builder()
-            .uri("/protected")
-            .header(http::header::AUTHORIZATION, format!("Bearer {token}"))
-            .body(())
-            .expect("request")
-            .into_parts();
+        let (token, parts) = new_token_request(&config);
         let case = Self {
             algorithm,
             config,
@@ -439,11 +430,7 @@ impl Case {
     /// If the token is refused or the guard does not answer at once.
     #[inline(never)]
     pub fn authjwt_verify(&self) -> VerifiedToken {
-        let mut parts = self.parts.borrow_mut();
-        let JwtRequired(verified) =
-            poll_once(JwtRequired::from_request_parts(&mut parts, &self.config))
-                .expect("the guard accepts the token");
-        verified
+        guard(&mut self.parts.borrow_mut(), &self.config)
     }
 
     /// authjwt's guard path with a verified-token cache that already holds the token: the
@@ -454,13 +441,7 @@ impl Case {
     /// If the token is refused or the guard does not answer at once.
     #[inline(never)]
     pub fn authjwt_verify_cached(&self) -> VerifiedToken {
-        let mut parts = self.parts.borrow_mut();
-        let JwtRequired(verified) = poll_once(JwtRequired::from_request_parts(
-            &mut parts,
-            &self.cached_config,
-        ))
-        .expect("the guard accepts the token");
-        verified
+        guard(&mut self.parts.borrow_mut(), &self.cached_config)
     }
 
     /// `count` requests, each carrying a new access token that no configuration has seen,
@@ -474,20 +455,7 @@ impl Case {
     pub fn new_token_requests(&self, count: usize) -> TokenRequests {
         assert!(count > 0, "at least one request");
         let requests = (0..count)
-            .map(|_| {
-                let token = self
-                    .config
-                    .access_token(SUBJECT)
-                    .encode()
-                    .expect("authjwt token");
-                let (parts, ()) = http::Request::builder()
-                    .uri("/protected")
-                    .header(http::header::AUTHORIZATION, format!("Bearer {token}"))
-                    .body(())
-                    .expect("request")
-                    .into_parts();
-                parts
-            })
+            .map(|_| new_token_request(&self.config).1)
             .collect();
         TokenRequests {
             requests: RefCell::new(requests),
@@ -503,12 +471,7 @@ impl Case {
     /// If the token is refused or the guard does not answer at once.
     #[inline(never)]
     pub fn authjwt_verify_distinct(&self, requests: &TokenRequests) -> VerifiedToken {
-        requests.with_next(|parts| {
-            let JwtRequired(verified) =
-                poll_once(JwtRequired::from_request_parts(parts, &self.config))
-                    .expect("the guard accepts the token");
-            verified
-        })
+        requests.with_next(|parts| guard(parts, &self.config))
     }
 
     /// authjwt's guard path with a verified-token cache, on the next of `requests`: with more
@@ -521,12 +484,7 @@ impl Case {
     /// If the token is refused or the guard does not answer at once.
     #[inline(never)]
     pub fn authjwt_verify_cache_miss(&self, requests: &TokenRequests) -> VerifiedToken {
-        requests.with_next(|parts| {
-            let JwtRequired(verified) =
-                poll_once(JwtRequired::from_request_parts(parts, &self.cached_config))
-                    .expect("the guard accepts the token");
-            verified
-        })
+        requests.with_next(|parts| guard(parts, &self.cached_config))
     }
 
     /// authjwt's core pipeline alone, without the HTTP layer: `config.verify(token, Access)`.
@@ -604,6 +562,29 @@ impl Case {
             .map_or(self.token.as_str(), |(input, _)| input);
         self.primitive.sign(signing_input.as_bytes())
     }
+}
+
+/// The `JwtRequired` guard on `parts`, polled once.
+#[inline]
+fn guard(parts: &mut Parts, config: &AuthJwtConfig) -> VerifiedToken {
+    let JwtRequired(verified) = poll_once(JwtRequired::from_request_parts(parts, config))
+        .expect("the guard accepts the token");
+    verified
+}
+
+/// A new access token for [`SUBJECT`] and the request parts carrying it as a bearer token.
+fn new_token_request(config: &AuthJwtConfig) -> (String, Parts) {
+    let token = config
+        .access_token(SUBJECT)
+        .encode()
+        .expect("authjwt token");
+    let (parts, ()) = http::Request::builder()
+        .uri("/protected")
+        .header(http::header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(())
+        .expect("request")
+        .into_parts();
+    (token, parts)
 }
 
 /// Requests each carrying a different token, made by [`Case::new_token_requests`] and handed
